@@ -1,0 +1,20 @@
+"""URL map: pages per app, the API under /api/v1/, the Django admin for platform administrators only."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.api import api
+
+admin.site.site_header = "Realname 实名制平台管理"
+
+urlpatterns = [
+    path("", include("realname.core.urls")),
+    path("accounts/", include("realname.accounts.urls")),
+    path("orgs/", include("realname.orgs.urls")),
+    path("workers/", include("realname.workers.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,82 @@
+"""Roles and what each may do. Scope (which rows) is separate: see realname/accounts/scope.py."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+    COMPANY_ADMIN = "company_admin", _("企业管理员")
+    PROJECT_MANAGER = "project_manager", _("项目经理")
+    LABOUR_MANAGER = "labour_manager", _("劳务管理员")
+    TEAM_LEADER = "team_leader", _("班组长")
+    FINANCE = "finance", _("财务")
+    SAFETY_OFFICER = "safety_officer", _("安全员")
+    SUPERVISOR = "supervisor", _("监理")
+    REGULATOR = "regulator", _("监管部门")
+    WORKER = "worker", _("工人")
+
+
+class Perm:
+    """Permission names: <family>.<action>."""
+
+    ORGS_VIEW = "orgs.view"
+    ORGS_CHANGE = "orgs.change"  # companies, projects, sections, participants
+    TEAMS_CHANGE = "teams.change"
+    WORKERS_VIEW = "workers.view"
+    WORKERS_CHANGE = "workers.change"  # workers, employments, contracts, imports
+    REVEAL_ID = "workers.reveal_id"
+    REVEAL_BANK = "workers.reveal_bank"
+    EXPORT = "workers.export"
+    AUDIT_VIEW = "audit.view"
+    MANAGE_USERS = "accounts.manage"
+
+
+_READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW}
+
+ROLE_PERMS: dict[str, frozenset[str]] = {
+    Role.PLATFORM_ADMIN: frozenset(
+        _READ
+        | {
+            Perm.ORGS_CHANGE,
+            Perm.TEAMS_CHANGE,
+            Perm.WORKERS_CHANGE,
+            Perm.REVEAL_ID,
+            Perm.REVEAL_BANK,
+            Perm.EXPORT,
+            Perm.AUDIT_VIEW,
+            Perm.MANAGE_USERS,
+        }
+    ),
+    Role.COMPANY_ADMIN: frozenset(
+        _READ
+        | {
+            Perm.ORGS_CHANGE,
+            Perm.TEAMS_CHANGE,
+            Perm.WORKERS_CHANGE,
+            Perm.REVEAL_ID,
+            Perm.REVEAL_BANK,
+            Perm.EXPORT,
+            Perm.AUDIT_VIEW,
+            Perm.MANAGE_USERS,
+        }
+    ),
+    Role.PROJECT_MANAGER: frozenset(
+        _READ | {Perm.ORGS_CHANGE, Perm.TEAMS_CHANGE, Perm.WORKERS_CHANGE, Perm.REVEAL_ID, Perm.EXPORT, Perm.AUDIT_VIEW}
+    ),
+    Role.LABOUR_MANAGER: frozenset(
+        _READ | {Perm.TEAMS_CHANGE, Perm.WORKERS_CHANGE, Perm.REVEAL_ID, Perm.REVEAL_BANK, Perm.EXPORT}
+    ),
+    Role.TEAM_LEADER: frozenset(_READ),
+    Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT}),
+    Role.SAFETY_OFFICER: frozenset(_READ),
+    Role.SUPERVISOR: frozenset(_READ),
+    Role.REGULATOR: frozenset(_READ | {Perm.EXPORT}),
+    Role.WORKER: frozenset({Perm.ORGS_VIEW, Perm.WORKERS_VIEW}),
+}
+
+
+def role_has(role: str, perm: str) -> bool:
+    return perm in ROLE_PERMS.get(role, frozenset())

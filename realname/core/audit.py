@@ -1,0 +1,96 @@
+"""Writing the audit log: one call per create / update / delete / reveal / import / export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from realname.core.context import current_actor
+from realname.core.models import AuditAction, AuditEntry
+
+# Field names whose values never enter the audit log, only the fact that they changed.
+SENSITIVE_FIELDS = {"id_number_enc", "id_number_index", "card_number_enc", "card_number_index", "password"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(getattr(value, "public_id", value.pk))
+    if isinstance(value, (dt.date, dt.datetime, uuid.UUID, decimal.Decimal)):
+        return str(value)
+    if isinstance(value, models.fields.files.FieldFile):
+        return value.name or ""
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The audit-relevant field values of a row (sensitive fields appear only as a marker)."""
+    values: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if fields is not None and f.name not in fields:
+            continue
+        if f.name in {"id", "created_at", "updated_at"}:
+            continue
+        value = getattr(obj, f.name if not f.is_relation else f.attname)
+        values[f.name] = "***" if f.name in SENSITIVE_FIELDS else _plain(value)
+    return values
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def _scope_of(obj: models.Model) -> tuple[int | None, int | None]:
+    project_id = getattr(obj, "project_id", None)
+    company_id = getattr(obj, "company_id", None)
+    if obj._meta.label == "orgs.Project":
+        project_id = obj.pk
+    if obj._meta.label == "orgs.Company":
+        company_id = obj.pk
+    return project_id, company_id
+
+
+def record(
+    action: AuditAction | str,
+    obj: models.Model,
+    *,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    object_repr: str | None = None,
+) -> AuditEntry:
+    actor = current_actor()
+    user = actor.user if actor else None
+    project_id, company_id = _scope_of(obj)
+    label = user.get_username() if user else (f"<{actor.via}>" if actor else "<system>")
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_label=label,
+        ip_address=actor.ip_address if actor else None,
+        action=str(action),
+        object_type=obj._meta.label,
+        object_id=str(getattr(obj, "public_id", obj.pk) or ""),
+        object_repr=(object_repr if object_repr is not None else str(obj))[:200],
+        project_id=project_id,
+        company_id=company_id,
+        changes=changes or {},
+        note=note[:300],
+    )
+
+
+def record_create(obj: models.Model, **kwargs: Any) -> AuditEntry:
+    return record(AuditAction.CREATE, obj, changes=snapshot(obj), **kwargs)
+
+
+def record_update(obj: models.Model, before: dict[str, Any], **kwargs: Any) -> AuditEntry | None:
+    changes = diff(before, snapshot(obj))
+    if not changes:
+        return None
+    return record(AuditAction.UPDATE, obj, changes=changes, **kwargs)
+
+
+def record_delete(obj: models.Model, **kwargs: Any) -> AuditEntry:
+    return record(AuditAction.DELETE, obj, changes=snapshot(obj), **kwargs)

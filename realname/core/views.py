@@ -1,0 +1,30 @@
+"""The home page and the health check."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from realname.accounts.roles import Perm
+from realname.accounts.scope import memberships, restrict
+from realname.orgs.models import Project
+from realname.workers.models import Employment
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    projects = restrict(Project.objects.all(), request.user, Perm.ORGS_VIEW).order_by("code")[:20]
+    on_site = restrict(Employment.objects.filter(status="active"), request.user, Perm.WORKERS_VIEW).count()
+    return render(
+        request,
+        "core/home.html",
+        {"projects": projects, "on_site": on_site, "memberships": memberships(request.user)},
+    )
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
