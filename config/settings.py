@@ -194,3 +194,7 @@ LOGGING = {
     },
 }
 DEFAULT_EXCEPTION_REPORTER_FILTER = "realname.core.logging.SensitiveExceptionReporterFilter"
+
+if os.environ.get("REALNAME_TESTING"):
+    # Tests log in many personas; a fast hasher keeps that cheap. Never set outside the test suite.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
