@@ -10,7 +10,10 @@ from realname.core.api_errors import install_error_handlers
 api = NinjaAPI(
     title="Realname API",
     version="1",
-    description="建筑工人实名制管理平台开放接口。认证：`Authorization: Bearer <token>`（`manage.py create_api_token`）。",
+    description=(
+        "建筑工人实名制管理平台开放接口。"
+        "认证：`Authorization: Bearer <token>`（`manage.py create_api_token`）。"
+    ),
     auth=[ApiTokenAuth(), SessionAuth()],
     urls_namespace="api",
 )

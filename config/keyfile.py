@@ -54,7 +54,9 @@ def ensure(path: Path) -> list[str]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:
             if is_new:
-                handle.write("# Local secrets written by `python -m config.keyfile`. Keep this file private.\n")
+                handle.write(
+                    "# Local secrets written by `python -m config.keyfile`. Keep this file private.\n"
+                )
             for key, value in missing.items():
                 handle.write(f"{key}={value}\n")
     if path.exists():

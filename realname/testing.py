@@ -30,7 +30,9 @@ def rng() -> random.Random:
 
 
 def make_company(name: str, region: str = "110105", **fields: Any) -> Company:
-    return org_services.create_company(name=name, credit_code=synthetic.credit_code(_rng, region=region), **fields)
+    return org_services.create_company(
+        name=name, credit_code=synthetic.credit_code(_rng, region=region), **fields
+    )
 
 
 def make_project(code: str, gc: Company, region_code: str = "110105", **fields: Any) -> Project:
@@ -54,16 +56,33 @@ def make_worker(name: str = "", *, id_number: str = "", **fields: Any) -> Worker
     ).worker
 
 
-def employ(worker: Worker, participant: Participant, *, team: Team | None = None, trade: str = "010",
-           entry_date: dt.date = dt.date(2026, 3, 1)) -> Employment:
+def employ(
+    worker: Worker,
+    participant: Participant,
+    *,
+    team: Team | None = None,
+    trade: str = "010",
+    entry_date: dt.date = dt.date(2026, 3, 1),
+) -> Employment:
     return worker_services.register_entry(
-        worker=worker, project=participant.project, participant=participant, team=team, trade=trade,
+        worker=worker,
+        project=participant.project,
+        participant=participant,
+        team=team,
+        trade=trade,
         entry_date=entry_date,
     ).employment
 
 
-def make_user(username: str, role: str, scope_kind: str, *, company: Company | None = None,
-              projects: list[Project] | None = None, region_prefix: str = "") -> User:
+def make_user(
+    username: str,
+    role: str,
+    scope_kind: str,
+    *,
+    company: Company | None = None,
+    projects: list[Project] | None = None,
+    region_prefix: str = "",
+) -> User:
     user = User.objects.create_user(username=username, password=PASSWORD, display_name=username)
     membership = Membership.objects.create(
         user=user, role=role, scope_kind=scope_kind, company=company, region_prefix=region_prefix
@@ -125,6 +144,24 @@ def build_world() -> World:
     admin = User.objects.create_superuser("admin", password=PASSWORD)
     Membership.objects.create(user=admin, role=Role.PLATFORM_ADMIN, scope_kind=ScopeKind.PLATFORM)
     return World(
-        company_a, company_b, company_c, p1, p2, gc_p1, sub_b, gc_p2, team_a, team_b, team_c,
-        worker_a, worker_b, worker_c, alice, bob, charlie, reggie, wendy, admin,
+        company_a,
+        company_b,
+        company_c,
+        p1,
+        p2,
+        gc_p1,
+        sub_b,
+        gc_p2,
+        team_a,
+        team_b,
+        team_c,
+        worker_a,
+        worker_b,
+        worker_c,
+        alice,
+        bob,
+        charlie,
+        reggie,
+        wendy,
+        admin,
     )

@@ -41,9 +41,14 @@ FAMILIES: dict[str, Paths] = {
     "orgs.Section": Paths(project="project"),
     "orgs.Participant": Paths(project="project"),
     "orgs.Team": Paths(project="project", owner="participant__company", team=""),
-    "workers.Employment": Paths(project="project", owner="participant__company", team="team", worker="worker"),
+    "workers.Employment": Paths(
+        project="project", owner="participant__company", team="team", worker="worker"
+    ),
     "workers.Contract": Paths(
-        project="project", owner="employment__participant__company", team="employment__team", worker="employment__worker"
+        project="project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
     ),
 }
 
@@ -58,10 +63,10 @@ def memberships(user: User | Any) -> list[Membership]:
     """The user's memberships (cached on the user object for the request)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
-    cached = getattr(user, "_rn_memberships", None)
+    cached: list[Membership] | None = getattr(user, "_rn_memberships", None)
     if cached is None:
         cached = list(user.memberships.select_related("company").prefetch_related("projects"))
-        user._rn_memberships = cached
+        setattr(user, "_rn_memberships", cached)  # noqa: B010 - a per-request cache on the user object
     return cached
 
 
@@ -83,7 +88,7 @@ def has_perm(user: User | Any, perm: str) -> bool:
 def _company_projects(membership: Membership) -> models.QuerySet[Any]:
     from realname.orgs.models import Participant
 
-    qs = Participant.objects.filter(company_id=membership.company_id)
+    qs = Participant.objects.filter(company=membership.company)
     if membership.scope_kind == ScopeKind.PROJECTS:
         qs = qs.filter(project__in=membership.projects.all())
     return qs.values("project_id")
@@ -92,7 +97,7 @@ def _company_projects(membership: Membership) -> models.QuerySet[Any]:
 def _wide_projects(membership: Membership) -> models.QuerySet[Any]:
     from realname.orgs.models import PROJECT_WIDE_ROLES, Participant
 
-    qs = Participant.objects.filter(company_id=membership.company_id, role__in=PROJECT_WIDE_ROLES)
+    qs = Participant.objects.filter(company=membership.company, role__in=PROJECT_WIDE_ROLES)
     if membership.scope_kind == ScopeKind.PROJECTS:
         qs = qs.filter(project__in=membership.projects.all())
     return qs.values("project_id")
@@ -114,7 +119,13 @@ def _family_q(m: Membership, user: User, paths: Paths) -> Q:
         if paths.worker is not None:
             return Q(**{_lk(paths.worker, "user"): user})
         if paths.team is not None:
-            return Q(**{_lk(paths.team, "pk__in") if paths.team else "pk__in": _own_employments(user).values("team_id")})
+            return Q(
+                **{
+                    _lk(paths.team, "pk__in") if paths.team else "pk__in": _own_employments(user).values(
+                        "team_id"
+                    )
+                }
+            )
         return Q(**{_lk(p, "in") if p else "pk__in": _own_employments(user).values("project_id")})
     # company / projects scope
     q = Q(**{_lk(p, "in") if p else "pk__in": _company_projects(m)})

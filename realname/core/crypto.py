@@ -49,7 +49,8 @@ def parse_keyring(data_keys: str, index_key: str) -> Keyring:
     """Parse ``REALNAME_DATA_KEYS`` ("kid:key,kid:key") and ``REALNAME_INDEX_KEY``, refusing bad values."""
     if not data_keys or not index_key:
         raise ImproperlyConfigured(
-            "REALNAME_DATA_KEYS and REALNAME_INDEX_KEY must be set (run `python -m config.keyfile` for local ones)"
+            "REALNAME_DATA_KEYS and REALNAME_INDEX_KEY must be set "
+            "(run `python -m config.keyfile` for local ones)"
         )
     keys: dict[str, bytes] = {}
     order: list[str] = []

@@ -1,4 +1,4 @@
-"""The demo installation: companies, two projects, teams, N synthetic workers, contracts and one login per role.
+"""The demo installation: companies, two projects, teams, N synthetic workers, contracts, a login per role.
 
 Deterministic (fixed seed) and idempotent: running it again finds everything in place and changes nothing.
 """
@@ -9,6 +9,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
@@ -91,6 +92,9 @@ TEAMS = {
 }
 
 
+PROVINCES = ["河南省", "四川省", "安徽省", "湖南省", "江西省"]
+
+
 @dataclass
 class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role label, scope
@@ -147,7 +151,7 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
         projects: dict[str, Project] = {}
         for index, spec in enumerate(PROJECTS):
             spec = dict(spec)
-            sections = spec.pop("sections")
+            sections: list[tuple[str, str]] = spec.pop("sections")  # type: ignore[assignment]
             project = Project.objects.filter(code=spec["code"]).first()
             if project is None:
                 project = org_services.create_project(general_contractor=companies["gc"], **spec)  # type: ignore[arg-type]
@@ -157,7 +161,11 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                     org_services.add_section(project=project, code=code, name=name)
             for key, _name, _region, *roles in COMPANIES:
                 role = roles[index]
-                if role and role != "009" and not Participant.objects.filter(project=project, company=companies[key]).exists():
+                if (
+                    role
+                    and role != "009"
+                    and not Participant.objects.filter(project=project, company=companies[key]).exists()
+                ):
                     org_services.add_participant(
                         project=project, company=companies[key], role=role, entry_date=project.start_date
                     )
@@ -168,7 +176,9 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                 participant = Participant.objects.get(project=project, company=companies[key])
                 team = Team.objects.filter(project=project, name=team_name).first()
                 if team is None:
-                    team = org_services.create_team(participant=participant, name=team_name, entry_date=project.start_date)
+                    team = org_services.create_team(
+                        participant=participant, name=team_name, entry_date=project.start_date
+                    )
                 teams[(code, team_name)] = (team, trade)
         team_keys = list(teams)
         leaders: dict[int, Worker] = {}
@@ -184,7 +194,8 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
             phone = synthetic.mobile(rng)
             project_code, team_name = team_keys[number % len(team_keys)]
             team, trade = teams[(project_code, team_name)]
-            entry = projects[project_code].start_date + dt.timedelta(days=rng.randrange(0, 200))  # type: ignore[operator]
+            start = projects[project_code].start_date or TODAY
+            entry = start + dt.timedelta(days=rng.randrange(0, 200))
             registration = worker_services.register_worker(
                 name=name,
                 id_number=id_number,
@@ -193,7 +204,7 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                 education=rng.choice(["01", "02", "02", "02", "03", "04"]),
                 politics="13",
                 marital_status=rng.choice(["01", "02", "02", "02"]),
-                address=f"{rng.choice(['河南省', '四川省', '安徽省', '湖南省', '江西省'])}某县某镇某村{rng.randrange(1, 99)}号",
+                address=f"{rng.choice(PROVINCES)}某县某镇某村{rng.randrange(1, 99)}号",
                 issuing_authority="某县公安局",
                 emergency_contact_name=synthetic.person_name(rng, "F" if sex == "M" else "M"),
                 emergency_contact_phone=synthetic.mobile(rng),
@@ -204,7 +215,9 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
             )
             worker = registration.worker
             result.created_workers += int(registration.created)
-            employment = Employment.objects.filter(worker=worker, project=team.project, status="active").first()
+            employment = Employment.objects.filter(
+                worker=worker, project=team.project, status="active"
+            ).first()
             if employment is None:
                 employment = worker_services.register_entry(
                     worker=worker,
@@ -217,11 +230,12 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                 ).employment
             if not Contract.objects.filter(employment=employment).exists():
                 pay = rng.choice(["daily", "daily", "daily", "monthly", "piece"])
-                terms: dict[str, object] = {
+                all_terms: dict[str, dict[str, Any]] = {
                     "daily": {"daily_rate": Decimal(rng.choice([300, 350, 380, 420, 450]))},
                     "monthly": {"monthly_salary": Decimal(rng.choice([6500, 7500, 8800, 12000]))},
                     "piece": {"piece_unit": "81", "piece_unit_price": Decimal("38.50")},
-                }[pay]
+                }
+                terms = all_terms[pay]
                 worker_services.create_contract(
                     employment=employment,
                     pay_type=pay,
@@ -230,7 +244,7 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                     end_date=None if pay == "piece" else projects[project_code].end_date,
                     pay_day=15,
                     signed_on=employment.entry_date,
-                    **terms,  # type: ignore[arg-type]
+                    **terms,
                 )
             if team.pk not in leaders and trade != "900":
                 leaders[team.pk] = worker
@@ -242,22 +256,106 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
         first_team = Team.objects.get(project=demo1, name="钢筋一班")
         logins = [
             ("admin", "平台管理员", Role.PLATFORM_ADMIN, ScopeKind.PLATFORM, {}, "全平台", True),
-            ("gc_admin", "总包企业管理员", Role.COMPANY_ADMIN, ScopeKind.COMPANY, {"company": companies["gc"]}, "华东建工", False),
-            ("pm", "项目经理", Role.PROJECT_MANAGER, ScopeKind.PROJECTS, {"company": companies["gc"], "projects": [demo1]}, "DEMO-1", False),
-            ("labour", "劳务管理员", Role.LABOUR_MANAGER, ScopeKind.PROJECTS, {"company": companies["gc"], "projects": [demo1, demo2]}, "DEMO-1, DEMO-2", False),
-            ("sub_labour", "分包劳务员", Role.LABOUR_MANAGER, ScopeKind.COMPANY, {"company": companies["labour"]}, "豫鑫劳务", False),
-            ("team_leader", "班组长", Role.TEAM_LEADER, ScopeKind.COMPANY, {"company": companies["labour"]}, "钢筋一班", False),
-            ("finance", "财务", Role.FINANCE, ScopeKind.COMPANY, {"company": companies["gc"]}, "华东建工", False),
-            ("safety", "安全员", Role.SAFETY_OFFICER, ScopeKind.PROJECTS, {"company": companies["gc"], "projects": [demo1]}, "DEMO-1", False),
-            ("supervisor", "监理", Role.SUPERVISOR, ScopeKind.COMPANY, {"company": companies["supervisor"]}, "沪信监理", False),
-            ("owner", "建设单位", Role.COMPANY_ADMIN, ScopeKind.COMPANY, {"company": companies["owner"]}, "上海城投", False),
-            ("regulator", "住建局", Role.REGULATOR, ScopeKind.REGION, {"region": "3101"}, "行政区划 3101", False),
+            (
+                "gc_admin",
+                "总包企业管理员",
+                Role.COMPANY_ADMIN,
+                ScopeKind.COMPANY,
+                {"company": companies["gc"]},
+                "华东建工",
+                False,
+            ),
+            (
+                "pm",
+                "项目经理",
+                Role.PROJECT_MANAGER,
+                ScopeKind.PROJECTS,
+                {"company": companies["gc"], "projects": [demo1]},
+                "DEMO-1",
+                False,
+            ),
+            (
+                "labour",
+                "劳务管理员",
+                Role.LABOUR_MANAGER,
+                ScopeKind.PROJECTS,
+                {"company": companies["gc"], "projects": [demo1, demo2]},
+                "DEMO-1, DEMO-2",
+                False,
+            ),
+            (
+                "sub_labour",
+                "分包劳务员",
+                Role.LABOUR_MANAGER,
+                ScopeKind.COMPANY,
+                {"company": companies["labour"]},
+                "豫鑫劳务",
+                False,
+            ),
+            (
+                "team_leader",
+                "班组长",
+                Role.TEAM_LEADER,
+                ScopeKind.COMPANY,
+                {"company": companies["labour"]},
+                "钢筋一班",
+                False,
+            ),
+            (
+                "finance",
+                "财务",
+                Role.FINANCE,
+                ScopeKind.COMPANY,
+                {"company": companies["gc"]},
+                "华东建工",
+                False,
+            ),
+            (
+                "safety",
+                "安全员",
+                Role.SAFETY_OFFICER,
+                ScopeKind.PROJECTS,
+                {"company": companies["gc"], "projects": [demo1]},
+                "DEMO-1",
+                False,
+            ),
+            (
+                "supervisor",
+                "监理",
+                Role.SUPERVISOR,
+                ScopeKind.COMPANY,
+                {"company": companies["supervisor"]},
+                "沪信监理",
+                False,
+            ),
+            (
+                "owner",
+                "建设单位",
+                Role.COMPANY_ADMIN,
+                ScopeKind.COMPANY,
+                {"company": companies["owner"]},
+                "上海城投",
+                False,
+            ),
+            (
+                "regulator",
+                "住建局",
+                Role.REGULATOR,
+                ScopeKind.REGION,
+                {"region": "3101"},
+                "行政区划 3101",
+                False,
+            ),
             ("worker", "工人", Role.WORKER, ScopeKind.SELF, {}, "本人", False),
         ]
         for username, display, role, scope, extra, label, superuser in logins:
             user = _login(username, display, role, scope, superuser=superuser, **extra)  # type: ignore[arg-type]
             result.logins.append((username, str(Role(role).label), label))
-            if username == "team_leader" and first_team.leader is not None and first_team.leader.user_id is None:
+            if (
+                username == "team_leader"
+                and first_team.leader is not None
+                and first_team.leader.user_id is None
+            ):
                 Worker.objects.filter(pk=first_team.leader.pk).update(user=user)
             if username == "worker":
                 member = (

@@ -75,7 +75,9 @@ def check_resident_id(value: object) -> CheckedId:
     try:
         ric.validate(number)
     except InvalidComponent:
-        result.warnings.append(f"地区码 {number[:6]} 在出生年份 {birth.year} 的行政区划表中未找到，请人工核对")
+        result.warnings.append(
+            f"地区码 {number[:6]} 在出生年份 {birth.year} 的行政区划表中未找到，请人工核对"
+        )
     except ValidationError:
         result.warnings.append("身份证号未通过完整校验，请人工核对")
     return result

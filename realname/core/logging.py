@@ -45,4 +45,7 @@ class SensitiveExceptionReporterFilter(SafeExceptionReporterFilter):
         return cleaned
 
     def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> Any:
-        return [(name, redact(str(value))) for name, value in super().get_traceback_frame_variables(request, tb_frame)]
+        return [
+            (name, redact(str(value)))
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]

@@ -32,7 +32,10 @@ def require(request: HttpRequest, perm: str, obj: models.Model | None = None) ->
     """403 when the user may see ``obj`` but not ``perm`` it (or lacks ``perm`` entirely)."""
     if not has_perm(request.user, perm):
         raise PermissionDenied
-    if obj is not None and not restrict(type(obj)._default_manager.filter(pk=obj.pk), request.user, perm).exists():
+    if (
+        obj is not None
+        and not restrict(type(obj)._default_manager.filter(pk=obj.pk), request.user, perm).exists()
+    ):
         raise PermissionDenied
 
 

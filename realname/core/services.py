@@ -25,7 +25,7 @@ def update_row(obj: M, *, audit_note: str = "", **fields: Any) -> M:
     """Change the given fields after full validation; audit only what really changed."""
     unknown = [name for name in fields if name not in {f.name for f in obj._meta.get_fields()}]
     if unknown:
-        raise ValidationError({name: "未知字段" for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "未知字段"))
     before = audit.snapshot(obj)
     for name, value in fields.items():
         setattr(obj, name, value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 import zoneinfo
 
 from django.core.exceptions import ValidationError
@@ -37,7 +38,7 @@ def validate_mobile(value: str) -> None:
         raise ValidationError(str(exc), code="mobile") from None
 
 
-def dictionary_validator(name: str):  # type: ignore[no-untyped-def]
+def dictionary_validator(name: str) -> Callable[[str], None]:
     def validate(value: str) -> None:
         if value and value not in dictionaries.table(name):
             raise ValidationError(f"代码 {value} 不在字典“{name}”中", code="dictionary")

@@ -28,20 +28,28 @@ class Worker(PublicModel):
     """
 
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
-    id_type = models.CharField(_("证件类型"), max_length=2, choices=dictionaries.choices("id_types"), default="01")
+    id_type = models.CharField(
+        _("证件类型"), max_length=2, choices=dictionaries.choices("id_types"), default="01"
+    )
     id_number_enc = models.TextField(editable=False)
     id_number_index = models.CharField(max_length=64, editable=False)
     id_number_masked = models.CharField(_("证件号码"), max_length=40, editable=False)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, blank=True)
-    ethnicity = models.CharField(_("民族"), max_length=2, blank=True, choices=dictionaries.choices("ethnicities"))
+    ethnicity = models.CharField(
+        _("民族"), max_length=2, blank=True, choices=dictionaries.choices("ethnicities")
+    )
     address = models.CharField(_("住址"), max_length=300, blank=True)
     issuing_authority = models.CharField(_("签发机关"), max_length=100, blank=True)
     id_valid_from = models.DateField(_("证件有效期起"), null=True, blank=True)
     id_valid_until = models.DateField(_("证件有效期止"), null=True, blank=True, help_text=_("长期有效留空"))
     phone = models.CharField(_("手机号"), max_length=11, blank=True)
-    education = models.CharField(_("文化程度"), max_length=2, blank=True, choices=dictionaries.choices("education"))
-    politics = models.CharField(_("政治面貌"), max_length=2, blank=True, choices=dictionaries.choices("politics"))
+    education = models.CharField(
+        _("文化程度"), max_length=2, blank=True, choices=dictionaries.choices("education")
+    )
+    politics = models.CharField(
+        _("政治面貌"), max_length=2, blank=True, choices=dictionaries.choices("politics")
+    )
     marital_status = models.CharField(
         _("婚姻状况"), max_length=2, blank=True, choices=dictionaries.choices("marital_status")
     )
@@ -58,7 +66,12 @@ class Worker(PublicModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="worker"
     )
     registered_by_company = models.ForeignKey(
-        "orgs.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记企业")
+        "orgs.Company",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("登记企业"),
     )
 
     class Meta:
@@ -73,7 +86,7 @@ class Worker(PublicModel):
         return f"{self.name} ({self.id_number_masked})"
 
     def id_number(self) -> str:
-        """The plaintext ID number. Callers on a request path go through services.reveal_id_number (audited)."""
+        """The plaintext ID number. Request paths call services.reveal_id_number instead (audited)."""
         return crypto.decrypt(self.id_number_enc, context=ID_CONTEXT)
 
 
@@ -81,7 +94,9 @@ class BankAccount(PublicModel):
     """A worker's own wage card (工资卡): one current card per worker, older ones kept for the record."""
 
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="bank_accounts")
-    bank_code = models.CharField(_("银行类别"), max_length=3, blank=True, choices=dictionaries.choices("bank_codes"))
+    bank_code = models.CharField(
+        _("银行类别"), max_length=3, blank=True, choices=dictionaries.choices("bank_codes")
+    )
     bank_name = models.CharField(_("开户银行"), max_length=120)
     card_number_enc = models.TextField(editable=False)
     card_number_index = models.CharField(max_length=64, editable=False, db_index=True)
@@ -94,8 +109,12 @@ class BankAccount(PublicModel):
         verbose_name = _("工资卡")
         verbose_name_plural = _("工资卡")
         constraints = [
-            models.UniqueConstraint(fields=["worker"], condition=Q(is_current=True), name="bank_account_one_current"),
-            models.UniqueConstraint(fields=["worker", "card_number_index"], name="bank_account_card_once_per_worker"),
+            models.UniqueConstraint(
+                fields=["worker"], condition=Q(is_current=True), name="bank_account_one_current"
+            ),
+            models.UniqueConstraint(
+                fields=["worker", "card_number_index"], name="bank_account_card_once_per_worker"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,13 +134,19 @@ class Employment(PublicModel):
 
     project = models.ForeignKey("orgs.Project", on_delete=models.PROTECT, related_name="employments")
     participant = models.ForeignKey("orgs.Participant", on_delete=models.PROTECT, related_name="employments")
-    team = models.ForeignKey("orgs.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="employments")
+    team = models.ForeignKey(
+        "orgs.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="employments"
+    )
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="employments")
     trade = models.CharField(_("工种"), max_length=4, choices=dictionaries.choices("trades"))
-    role = models.CharField(_("人员类型"), max_length=2, choices=dictionaries.choices("worker_roles"), default="20")
+    role = models.CharField(
+        _("人员类型"), max_length=2, choices=dictionaries.choices("worker_roles"), default="20"
+    )
     entry_date = models.DateField(_("进场日期"))
     exit_date = models.DateField(_("退场日期"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=10, choices=EmploymentStatus.choices, default=EmploymentStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=EmploymentStatus.choices, default=EmploymentStatus.ACTIVE
+    )
 
     class Meta:
         ordering = ["project", "-entry_date", "id"]
@@ -129,7 +154,9 @@ class Employment(PublicModel):
         verbose_name_plural = _("进退场记录")
         constraints = [
             models.UniqueConstraint(
-                fields=["worker", "project"], condition=Q(status="active"), name="employment_one_active_per_project"
+                fields=["worker", "project"],
+                condition=Q(status="active"),
+                name="employment_one_active_per_project",
             ),
             models.CheckConstraint(
                 name="employment_dates_in_order",
@@ -137,7 +164,8 @@ class Employment(PublicModel):
             ),
             models.CheckConstraint(
                 name="employment_exit_matches_status",
-                condition=Q(status="active", exit_date__isnull=True) | Q(status="exited", exit_date__isnull=False),
+                condition=Q(status="active", exit_date__isnull=True)
+                | Q(status="exited", exit_date__isnull=False),
             ),
         ]
         indexes = [models.Index(fields=["project", "status"], name="employment_project_status")]
@@ -165,11 +193,21 @@ class Contract(PublicModel):
     start_date = models.DateField(_("合同开始日期"))
     end_date = models.DateField(_("合同结束日期"), null=True, blank=True)
     pay_type = models.CharField(_("计薪方式"), max_length=10, choices=PayType.choices)
-    daily_rate = models.DecimalField(_("日工资（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
-    monthly_salary = models.DecimalField(_("月工资（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
-    hourly_rate = models.DecimalField(_("小时工资（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
-    piece_unit = models.CharField(_("计量单位"), max_length=2, blank=True, choices=dictionaries.choices("units"))
-    piece_unit_price = models.DecimalField(_("单价（元）"), max_digits=10, decimal_places=2, null=True, blank=True)
+    daily_rate = models.DecimalField(
+        _("日工资（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    monthly_salary = models.DecimalField(
+        _("月工资（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    hourly_rate = models.DecimalField(
+        _("小时工资（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    piece_unit = models.CharField(
+        _("计量单位"), max_length=2, blank=True, choices=dictionaries.choices("units")
+    )
+    piece_unit_price = models.DecimalField(
+        _("单价（元）"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
     pay_day = models.PositiveSmallIntegerField(
         _("发薪日"), validators=[MinValueValidator(1), MaxValueValidator(31)], default=15
     )
@@ -201,7 +239,9 @@ class Contract(PublicModel):
                 | Q(pay_type="hourly", hourly_rate__gt=0)
                 | (Q(pay_type="piece", piece_unit_price__gt=0) & ~Q(piece_unit="")),
             ),
-            models.CheckConstraint(name="contract_pay_day_in_month", condition=Q(pay_day__gte=1, pay_day__lte=31)),
+            models.CheckConstraint(
+                name="contract_pay_day_in_month", condition=Q(pay_day__gte=1, pay_day__lte=31)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,7 +16,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from realname.core import audit, crypto
-from realname.core.identifiers import CheckedId, IdentifierError, check_bank_card, check_id, check_mobile, clean_text
+from realname.core.identifiers import (
+    CheckedId,
+    IdentifierError,
+    check_bank_card,
+    check_id,
+    check_mobile,
+    clean_text,
+)
 from realname.core.masking import mask_bank_card, mask_id_number
 from realname.core.models import AuditAction
 from realname.core.services import create_row, update_row
@@ -98,7 +105,7 @@ def register_worker(
     """
     unknown = set(fields) - _WORKER_FIELDS
     if unknown:
-        raise ValidationError({name: "未知字段" for name in unknown})
+        raise ValidationError(dict.fromkeys(unknown, "未知字段"))
     checked = checked_id(id_type, id_number)
     name = clean_text(name)
     if not name:
@@ -133,7 +140,9 @@ def register_worker(
         update_row(worker, **values)
         changed = audit.snapshot(worker) != before
     if bank_card:
-        card_result = set_bank_card(worker=worker, card_number=bank_card, bank_code=bank_code, bank_name=bank_name)
+        card_result = set_bank_card(
+            worker=worker, card_number=bank_card, bank_code=bank_code, bank_name=bank_name
+        )
         warnings += card_result.warnings
         changed = changed or card_result.changed
     return Registration(worker=worker, created=created, changed=changed, warnings=warnings)
@@ -201,7 +210,13 @@ def reveal_id_number(*, worker: Worker, reason: str = "") -> str:
 
 
 def reveal_bank_card(*, account: BankAccount, reason: str = "") -> str:
-    audit.record(AuditAction.REVEAL, account, changes={"field": "card_number"}, note=reason, object_repr=str(account.worker))
+    audit.record(
+        AuditAction.REVEAL,
+        account,
+        changes={"field": "card_number"},
+        note=reason,
+        object_repr=str(account.worker),
+    )
     return account.card_number()
 
 
@@ -235,12 +250,14 @@ def register_entry(
     from realname.workers.selectors import overlapping_employments
 
     _check_employment_links(project, participant, team)
-    current = Employment.objects.select_for_update().filter(worker=worker, project=project, status="active").first()
+    current = (
+        Employment.objects.select_for_update().filter(worker=worker, project=project, status="active").first()
+    )
     if current is not None and current.participant_id != participant.pk:
         raise ValidationError(
             {"participant": f"该工人已以“{current.participant.company}”身份在本项目在场，请先办理退场"}
         )
-    values = {"team": team, "trade": trade, "role": role, "entry_date": entry_date}
+    values: dict[str, Any] = {"team": team, "trade": trade, "role": role, "entry_date": entry_date}
     if current is None:
         employment = create_row(Employment, project=project, participant=participant, worker=worker, **values)
         created = changed = True
@@ -254,7 +271,9 @@ def register_entry(
 @transaction.atomic
 def update_employment(*, employment: Employment, **fields: Any) -> Employment:
     _check_employment_links(
-        employment.project, fields.get("participant", employment.participant), fields.get("team", employment.team)
+        employment.project,
+        fields.get("participant", employment.participant),
+        fields.get("team", employment.team),
     )
     return update_row(employment, **fields)
 
@@ -298,7 +317,7 @@ def _pay_terms(pay_type: str, fields: dict[str, Any]) -> dict[str, Any]:
             errors[name] = f"{labels[name]}必须大于0"
     if errors:
         raise ValidationError(errors)
-    cleaned = {name: None for name in _PAY_FIELDS}
+    cleaned = dict.fromkeys(_PAY_FIELDS)
     cleaned["piece_unit"] = ""
     for name in wanted:
         cleaned[name] = fields[name]
@@ -310,7 +329,13 @@ def create_contract(*, employment: Employment, pay_type: str, start_date: dt.dat
     pay = _pay_terms(pay_type, fields)
     rest = {k: v for k, v in fields.items() if k not in _PAY_FIELDS}
     return create_row(
-        Contract, project=employment.project, employment=employment, pay_type=pay_type, start_date=start_date, **pay, **rest
+        Contract,
+        project=employment.project,
+        employment=employment,
+        pay_type=pay_type,
+        start_date=start_date,
+        **pay,
+        **rest,
     )
 
 

@@ -28,7 +28,9 @@ def test_an_update_that_changes_nothing_writes_nothing(world: World) -> None:
 
 
 def test_sensitive_columns_never_enter_the_audit_log(world: World) -> None:
-    entry = AuditEntry.objects.filter(object_type="workers.Worker", object_id=str(world.worker_a.public_id)).get()
+    entry = AuditEntry.objects.filter(
+        object_type="workers.Worker", object_id=str(world.worker_a.public_id)
+    ).get()
     assert entry.changes["id_number_enc"] == "***"
     assert world.worker_a.id_number() not in str(entry.changes)
 
@@ -46,7 +48,9 @@ def test_the_audit_log_refuses_changes_in_code(world: World) -> None:
         AuditEntry.objects.update(note="x")
 
 
-@pytest.mark.parametrize("statement", ["UPDATE core_auditentry SET note = 'x'", "DELETE FROM core_auditentry"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE core_auditentry SET note = 'x'", "DELETE FROM core_auditentry"]
+)
 def test_the_audit_log_refuses_changes_in_the_database(world: World, statement: str) -> None:
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(statement)

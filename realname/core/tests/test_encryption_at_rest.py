@@ -17,7 +17,9 @@ from realname.workers.models import CARD_CONTEXT, ID_CONTEXT
 
 
 def _run(args: list[str], env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, check=True, capture_output=True
+    )
 
 
 def test_no_plaintext_id_or_card_number_is_stored_in_the_database_file(tmp_path: Path) -> None:
@@ -27,7 +29,10 @@ def test_no_plaintext_id_or_card_number_is_stored_in_the_database_file(tmp_path:
     _run(["demo", "--no-serve", "--workers", "25"], env)
 
     with sqlite3.connect(db) as conn:
-        ids = [crypto.decrypt(v, context=ID_CONTEXT) for (v,) in conn.execute("SELECT id_number_enc FROM workers_worker")]
+        ids = [
+            crypto.decrypt(v, context=ID_CONTEXT)
+            for (v,) in conn.execute("SELECT id_number_enc FROM workers_worker")
+        ]
         cards = [
             crypto.decrypt(v, context=CARD_CONTEXT)
             for (v,) in conn.execute("SELECT card_number_enc FROM workers_bankaccount")

@@ -30,8 +30,14 @@ def check_char(body: str) -> str:
 birth_dates = st.dates(min_value=dt.date(1950, 1, 1), max_value=dt.date(2008, 12, 31))
 
 
-@given(birth=birth_dates, seq=st.integers(min_value=0, max_value=999), area=st.sampled_from(["110105", "310104", "110101"]))
-def test_a_correct_check_character_is_accepted_and_its_facts_derived(birth: dt.date, seq: int, area: str) -> None:
+@given(
+    birth=birth_dates,
+    seq=st.integers(min_value=0, max_value=999),
+    area=st.sampled_from(["110105", "310104", "110101"]),
+)
+def test_a_correct_check_character_is_accepted_and_its_facts_derived(
+    birth: dt.date, seq: int, area: str
+) -> None:
     body = f"{area}{birth:%Y%m%d}{seq:03d}"
     checked = check_resident_id(body + check_char(body))
     assert checked.birth_date == birth

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = "Seed the demo data (idempotent), print the demo logins and serve on http://127.0.0.1:8000."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-serve", action="store_true", help="seed and print, but do not start the server")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="seed and print, but do not start the server"
+        )
         parser.add_argument("--workers", type=int, default=600, help="number of demo workers (default 600)")
         parser.add_argument("--addr", default="127.0.0.1:8000", help="address to serve on")
 
@@ -27,7 +29,8 @@ class Command(BaseCommand):
         result = build_demo(workers=options["workers"])
         took = time.monotonic() - started
         self.stdout.write(
-            f"演示数据就绪：{result.workers} 名工人（本次新增 {result.created_workers}），用时 {took:.1f} 秒。"
+            f"演示数据就绪：{result.workers} 名工人（本次新增 {result.created_workers}），"
+            f"用时 {took:.1f} 秒。"
         )
         self.stdout.write(f"\n演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, scope in result.logins:
