@@ -145,6 +145,13 @@ def _any_of(qs: list[Q]) -> Q | None:
     return total
 
 
+def paths_q(user: User | Any, perm: str, paths: Paths) -> Q | None:
+    """The scope rule applied to any model through explicit ``paths`` (e.g. "where could a team hang")."""
+    if is_platform(user, perm):
+        return Q()
+    return _any_of([_family_q(m, user, paths) for m in _granting(user, perm)])
+
+
 def scope_q(user: User | Any, perm: str, label: str) -> Q | None:
     """The Q that selects what ``user`` may ``perm`` in model family ``label``; None means nothing."""
     if is_platform(user, perm):

@@ -75,6 +75,13 @@ def add_participant(
 
 @transaction.atomic
 def update_participant(*, participant: Participant, **fields: Any) -> Participant:
+    if (
+        fields.get("role") == GENERAL_CONTRACTOR
+        and Participant.objects.filter(project=participant.project, role=GENERAL_CONTRACTOR)
+        .exclude(pk=participant.pk)
+        .exists()
+    ):
+        raise ValidationError({"role": "本项目已有总承包单位"})
     return update_row(participant, **fields)
 
 
