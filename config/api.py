@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
 
 from realname.accounts.api_auth import ApiTokenAuth, SessionAuth
 from realname.core.api_errors import install_error_handlers
+from realname.orgs.api import router as orgs_router
+from realname.workers.api import router as workers_router
+
+
+class Utf8JSONRenderer(JSONRenderer):
+    """Chinese text as UTF-8 rather than \\u escapes: readable in logs, curl and the docs page."""
+
+    json_dumps_params: dict[str, Any] = {"ensure_ascii": False}
+
 
 api = NinjaAPI(
     title="Realname API",
     version="1",
     description=(
-        "建筑工人实名制管理平台开放接口。"
-        "认证：`Authorization: Bearer <token>`（`manage.py create_api_token`）。"
+        "建筑工人实名制管理平台开放接口。\n\n"
+        "认证：`Authorization: Bearer <token>`（令牌由 `manage.py create_api_token USERNAME` 签发）；"
+        "已登录的浏览器也可用会话调用（写操作需 CSRF 令牌）。\n\n"
+        "对象以 `id`（UUID）标识；超出权限范围的对象与不存在的对象一样返回 404。"
+        '校验错误返回 422：`{"detail": [{"loc": ["body", 字段], "msg": 说明}]}`。'
+        "列表分页：`limit`（最多 500）与 `offset`。日期为 ISO 8601 字符串，金额为字符串形式的十进制数。"
     ),
     auth=[ApiTokenAuth(), SessionAuth()],
+    renderer=Utf8JSONRenderer(),
     urls_namespace="api",
 )
 install_error_handlers(api)
-
-from realname.orgs.api import router as orgs_router  # noqa: E402
-from realname.workers.api import router as workers_router  # noqa: E402
 
 api.add_router("/", orgs_router)
 api.add_router("/", workers_router)

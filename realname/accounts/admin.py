@@ -16,7 +16,10 @@ class MembershipInline(admin.TabularInline):
 class RealnameUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "display_name", "is_active", "is_superuser", "last_login")
-    fieldsets = (*UserAdmin.fieldsets, ("Realname", {"fields": ("display_name", "phone", "preferred_language")}))  # type: ignore[misc]
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Realname", {"fields": ("display_name", "phone", "preferred_language")}),
+    )  # type: ignore[misc]
 
 
 @admin.register(ApiToken)

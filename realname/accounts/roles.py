@@ -64,7 +64,15 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
         }
     ),
     Role.PROJECT_MANAGER: frozenset(
-        _READ | {Perm.ORGS_CHANGE, Perm.TEAMS_CHANGE, Perm.WORKERS_CHANGE, Perm.REVEAL_ID, Perm.EXPORT, Perm.AUDIT_VIEW}
+        _READ
+        | {
+            Perm.ORGS_CHANGE,
+            Perm.TEAMS_CHANGE,
+            Perm.WORKERS_CHANGE,
+            Perm.REVEAL_ID,
+            Perm.EXPORT,
+            Perm.AUDIT_VIEW,
+        }
     ),
     Role.LABOUR_MANAGER: frozenset(
         _READ | {Perm.TEAMS_CHANGE, Perm.WORKERS_CHANGE, Perm.REVEAL_ID, Perm.REVEAL_BANK, Perm.EXPORT}

@@ -51,6 +51,13 @@ def _scope_of(obj: models.Model) -> tuple[int | None, int | None]:
         project_id = obj.pk
     if obj._meta.label == "orgs.Company":
         company_id = obj.pk
+    worker = obj if obj._meta.label == "workers.Worker" else getattr(obj, "worker", None)
+    if worker is not None and obj._meta.label in {"workers.Worker", "workers.BankAccount"}:
+        # A person belongs to no project; file their entries under the registering company and the project
+        # they are on now, so the people who manage them there can read the trail.
+        company_id = worker.registered_by_company_id
+        current = worker.employments.filter(status="active").order_by("-entry_date").values("project_id").first()
+        project_id = current["project_id"] if current else None
     return project_id, company_id
 
 
@@ -70,6 +77,7 @@ def record(
         actor=user,
         actor_label=label,
         ip_address=actor.ip_address if actor else None,
+        via=actor.via if actor else "",
         action=str(action),
         object_type=obj._meta.label,
         object_id=str(getattr(obj, "public_id", obj.pk) or ""),

@@ -74,7 +74,8 @@ def check_resident_id(value: object) -> CheckedId:
     )
     try:
         ric.validate(number)
-    except InvalidComponent:
+    except (InvalidComponent, KeyError):
+        # python-stdnum raises KeyError for some codes missing from its table: the same "unknown area" case.
         result.warnings.append(
             f"地区码 {number[:6]} 在出生年份 {birth.year} 的行政区划表中未找到，请人工核对"
         )

@@ -52,6 +52,7 @@ class AuditEntry(models.Model):
     )
     actor_label = models.CharField(max_length=150, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    via = models.CharField(max_length=10, blank=True)  # web / api / command
     action = models.CharField(max_length=20, choices=AuditAction.choices, db_index=True)
     object_type = models.CharField(max_length=60, db_index=True)
     object_id = models.CharField(max_length=64, blank=True, db_index=True)

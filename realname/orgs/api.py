@@ -93,12 +93,16 @@ def list_companies(request: HttpRequest, q: str = "") -> QuerySet[Company]:
     return qs
 
 
-@router.get("/companies/{company_id}", response={200: CompanyOut, **ERRORS}, summary="企业详情 / read a company")
+@router.get(
+    "/companies/{company_id}", response={200: CompanyOut, **ERRORS}, summary="企业详情 / read a company"
+)
 def get_company(request: HttpRequest, company_id: str = ID) -> Company:
     return get_visible(request, companies(), Perm.ORGS_VIEW, company_id)
 
 
-@router.post("/companies", response={201: CompanyOut, **WRITE_ERRORS}, summary="登记企业 / register a company")
+@router.post(
+    "/companies", response={201: CompanyOut, **WRITE_ERRORS}, summary="登记企业 / register a company"
+)
 def create_company(request: HttpRequest, payload: CompanyIn) -> Status[Company]:
     require_perm(request, Perm.ORGS_CHANGE)
     registered_by = selectors.acting_company(request.user, Perm.ORGS_CHANGE)
@@ -113,7 +117,9 @@ def create_company(request: HttpRequest, payload: CompanyIn) -> Status[Company]:
 
 @router.get("/projects", response=list[ProjectOut], summary="项目列表 / list projects")
 @list_endpoint
-def list_projects(request: HttpRequest, q: str = "", status: str = "", region_prefix: str = "") -> QuerySet[Project]:
+def list_projects(
+    request: HttpRequest, q: str = "", status: str = "", region_prefix: str = ""
+) -> QuerySet[Project]:
     qs = restrict(projects(), request.user, Perm.ORGS_VIEW)
     if q:
         qs = qs.filter(Q(code__icontains=q.strip()) | Q(name__icontains=q.strip()))
@@ -124,7 +130,9 @@ def list_projects(request: HttpRequest, q: str = "", status: str = "", region_pr
     return qs
 
 
-@router.get("/projects/{project_id}", response={200: ProjectDetailOut, **ERRORS}, summary="项目详情 / read a project")
+@router.get(
+    "/projects/{project_id}", response={200: ProjectDetailOut, **ERRORS}, summary="项目详情 / read a project"
+)
 def get_project(request: HttpRequest, project_id: str = ID) -> Project:
     return get_visible(request, projects().prefetch_related("sections"), Perm.ORGS_VIEW, project_id)
 
@@ -141,7 +149,9 @@ def _general_contractor(request: HttpRequest, given: UUID | None) -> Company:
     return own[0]
 
 
-@router.post("/projects", response={201: ProjectDetailOut, **WRITE_ERRORS}, summary="新建项目 / create a project")
+@router.post(
+    "/projects", response={201: ProjectDetailOut, **WRITE_ERRORS}, summary="新建项目 / create a project"
+)
 def create_project(request: HttpRequest, payload: ProjectIn) -> Status[Project]:
     require_perm(request, Perm.ORGS_CHANGE)
     general_contractor = _general_contractor(request, payload.general_contractor)
@@ -179,13 +189,17 @@ def list_participants(request: HttpRequest, project: UUID | None = None) -> Quer
 
 
 @router.get(
-    "/participants/{participant_id}", response={200: ParticipantOut, **ERRORS}, summary="参建单位详情 / read one"
+    "/participants/{participant_id}",
+    response={200: ParticipantOut, **ERRORS},
+    summary="参建单位详情 / read one",
 )
 def get_participant(request: HttpRequest, participant_id: str = ID) -> Participant:
     return get_visible(request, participants(), Perm.ORGS_VIEW, participant_id)
 
 
-@router.post("/participants", response={201: ParticipantOut, **WRITE_ERRORS}, summary="添加参建单位 / add one")
+@router.post(
+    "/participants", response={201: ParticipantOut, **WRITE_ERRORS}, summary="添加参建单位 / add one"
+)
 def create_participant(request: HttpRequest, payload: ParticipantIn) -> Status[Participant]:
     require_perm(request, Perm.ORGS_CHANGE)
     project = resolve_ref(request, Project.objects.all(), Perm.ORGS_CHANGE, payload.project, "project")
@@ -236,7 +250,11 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Status[Team]:
     participant = resolve_ref(request, parents, Perm.TEAMS_CHANGE, payload.participant, "participant")
     leader = resolve_optional_ref(request, Worker.objects.all(), Perm.TEAMS_CHANGE, payload.leader, "leader")
     section = resolve_optional_ref(
-        request, Section.objects.filter(project_id=participant.project_id), Perm.TEAMS_CHANGE, payload.section, "section"
+        request,
+        Section.objects.filter(project_id=participant.project_id),
+        Perm.TEAMS_CHANGE,
+        payload.section,
+        "section",
     )
     with transaction.atomic():
         team = services.create_team(

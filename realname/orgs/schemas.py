@@ -148,7 +148,9 @@ class ProjectDetailOut(ProjectOut):
 class ParticipantIn(InputSchema):
     project: uuid.UUID
     company: uuid.UUID
-    role: str = Field(..., description="参建单位类型代码（字典 participant_types，如 009 总承包、006 劳务分包）")
+    role: str = Field(
+        ..., description="参建单位类型代码（字典 participant_types，如 009 总承包、006 劳务分包）"
+    )
     section: uuid.UUID | None = None
     entry_date: dt.date | None = None
     exit_date: dt.date | None = None

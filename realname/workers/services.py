@@ -324,8 +324,16 @@ def _pay_terms(pay_type: str, fields: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _check_period(period_type: str, start_date: dt.date, end_date: dt.date | None) -> None:
+    if period_type == "0" and end_date is None:
+        raise ValidationError({"end_date": "固定期限合同须填写结束日期"})
+    if end_date is not None and end_date < start_date:
+        raise ValidationError({"end_date": "合同结束日期不能早于开始日期"})
+
+
 @transaction.atomic
 def create_contract(*, employment: Employment, pay_type: str, start_date: dt.date, **fields: Any) -> Contract:
+    _check_period(fields.get("period_type", "0"), start_date, fields.get("end_date"))
     pay = _pay_terms(pay_type, fields)
     rest = {k: v for k, v in fields.items() if k not in _PAY_FIELDS}
     return create_row(
@@ -345,4 +353,9 @@ def update_contract(*, contract: Contract, **fields: Any) -> Contract:
     current = {name: getattr(contract, name) for name in _PAY_FIELDS}
     current.update({k: v for k, v in fields.items() if k in _PAY_FIELDS})
     fields.update(_pay_terms(pay_type, current))
+    _check_period(
+        fields.get("period_type", contract.period_type),
+        fields.get("start_date", contract.start_date),
+        fields.get("end_date", contract.end_date),
+    )
     return update_row(contract, **fields)

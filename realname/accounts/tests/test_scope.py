@@ -32,7 +32,11 @@ def test_a_subcontractor_sees_only_its_own_people(world: World) -> None:
 
 def test_charlie_sees_nothing_of_the_other_company(world: World) -> None:
     for model in (Project, Participant, Team, Employment, Worker):
-        visible = restrict(model.objects.all(), world.charlie, Perm.WORKERS_VIEW if model in (Employment, Worker) else Perm.ORGS_VIEW)
+        visible = restrict(
+            model.objects.all(),
+            world.charlie,
+            Perm.WORKERS_VIEW if model in (Employment, Worker) else Perm.ORGS_VIEW,
+        )
         assert all(getattr(o, "project_id", None) in (None, world.p2.pk) for o in visible)
     assert names(restrict(Worker.objects.all(), world.charlie, Perm.WORKERS_VIEW)) == {"王丙"}
     assert names(restrict(Company.objects.all(), world.charlie, Perm.ORGS_VIEW)) == {"丙工程有限公司"}

@@ -3,14 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from realname.accounts.models import User
 from realname.accounts.services import create_api_token
 from realname.core import synthetic
 from realname.core.models import AuditEntry
+from realname.orgs import services
 from realname.orgs.models import Company, Participant, Project, Team
-from realname.testing import World, make_worker, rng
+from realname.testing import World, make_company, make_project, make_worker, rng
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +58,10 @@ ENDPOINT = {
 
 def test_alice_lists_the_companies_projects_participants_and_teams_of_p1(world: World) -> None:
     client = api(world.alice)
-    assert ids(client.get("/api/v1/companies")) == {str(world.company_a.public_id), str(world.company_b.public_id)}
+    assert ids(client.get("/api/v1/companies")) == {
+        str(world.company_a.public_id),
+        str(world.company_b.public_id),
+    }
     assert ids(client.get("/api/v1/projects")) == {str(world.p1.public_id)}
     assert ids(client.get("/api/v1/participants")) == {str(world.gc_p1.public_id), str(world.sub_b.public_id)}
     assert ids(client.get("/api/v1/teams")) == {str(world.team_a.public_id), str(world.team_b.public_id)}
@@ -87,16 +93,21 @@ def test_projects_are_filtered_by_text_status_and_region(world: World) -> None:
     client = api(world.admin)
     assert ids(client.get("/api/v1/projects?q=p2")) == {str(world.p2.public_id)}
     assert ids(client.get("/api/v1/projects?region_prefix=4401")) == {str(world.p2.public_id)}
-    assert ids(client.get("/api/v1/projects?status=003")) == {str(world.p1.public_id), str(world.p2.public_id)}
+    assert ids(client.get("/api/v1/projects?status=003")) == {
+        str(world.p1.public_id),
+        str(world.p2.public_id),
+    }
     assert ids(client.get("/api/v1/projects?status=001")) == set()
 
 
 def test_participants_and_teams_are_filtered_by_project_and_participant(world: World) -> None:
     client = api(world.admin)
-    assert ids(client.get(f"/api/v1/participants?project={world.p2.public_id}")) == {str(world.gc_p2.public_id)}
-    assert ids(client.get(f"/api/v1/teams?project={world.p1.public_id}&participant={world.sub_b.public_id}")) == {
-        str(world.team_b.public_id)
+    assert ids(client.get(f"/api/v1/participants?project={world.p2.public_id}")) == {
+        str(world.gc_p2.public_id)
     }
+    assert ids(
+        client.get(f"/api/v1/teams?project={world.p1.public_id}&participant={world.sub_b.public_id}")
+    ) == {str(world.team_b.public_id)}
 
 
 def test_lists_are_paged_with_a_limit_of_at_most_500(world: World) -> None:
@@ -126,7 +137,9 @@ def test_charlie_sees_nothing_of_p1_in_lists(world: World, endpoint: str) -> Non
 
 
 def test_charlie_cannot_add_a_section_to_p1(world: World) -> None:
-    response = post(api(world.charlie), f"/api/v1/projects/{world.p1.public_id}/sections", {"code": "X", "name": "X"})
+    response = post(
+        api(world.charlie), f"/api/v1/projects/{world.p1.public_id}/sections", {"code": "X", "name": "X"}
+    )
     assert response.status_code == 404
     assert not world.p1.sections.exists()
 
@@ -174,7 +187,9 @@ def test_alice_registers_a_company_that_she_can_then_read(world: World) -> None:
 
 
 def test_a_bad_credit_code_is_a_field_error(world: World) -> None:
-    response = post(api(world.alice), "/api/v1/companies", {"name": "坏公司", "credit_code": "91110105000000000X"})
+    response = post(
+        api(world.alice), "/api/v1/companies", {"name": "坏公司", "credit_code": "91110105000000000X"}
+    )
     assert response.status_code == 422
     (error,) = response.json()["detail"]
     assert error["loc"] == ["body", "credit_code"]
@@ -191,7 +206,13 @@ def test_a_duplicate_credit_code_is_a_422(world: World) -> None:
 
 def test_alice_creates_a_project_with_her_company_as_general_contractor(world: World) -> None:
     client = api(world.alice)
-    body = {"code": "P9", "name": "新项目", "category": "01", "region_code": "110105", "start_date": "2026-05-01"}
+    body = {
+        "code": "P9",
+        "name": "新项目",
+        "category": "01",
+        "region_code": "110105",
+        "start_date": "2026-05-01",
+    }
     response = post(client, "/api/v1/projects", body)
     assert response.status_code == 201, response.content
     assert response.json()["general_contractor"]["id"] == str(world.company_a.public_id)
@@ -230,7 +251,12 @@ def test_project_field_errors_are_reported_per_field(world: World) -> None:
 def test_alice_adds_a_subcontractor_to_p1(world: World) -> None:
     client = api(world.alice)
     company = post(client, "/api/v1/companies", company_body()).json()
-    body = {"project": str(world.p1.public_id), "company": company["id"], "role": "006", "manager_name": "赵经理"}
+    body = {
+        "project": str(world.p1.public_id),
+        "company": company["id"],
+        "role": "006",
+        "manager_name": "赵经理",
+    }
     response = post(client, "/api/v1/participants", body)
     assert response.status_code == 201, response.content
     assert response.json()["role_name"]
@@ -253,13 +279,17 @@ def test_charlie_cannot_add_a_participant_to_p1(world: World) -> None:
 
 
 def test_bob_creates_a_team_under_his_own_participation(world: World) -> None:
-    response = post(api(world.bob), "/api/v1/teams", {"participant": str(world.sub_b.public_id), "name": "乙瓦工班"})
+    response = post(
+        api(world.bob), "/api/v1/teams", {"participant": str(world.sub_b.public_id), "name": "乙瓦工班"}
+    )
     assert response.status_code == 201, response.content
     assert Team.objects.get(public_id=response.json()["id"]).participant == world.sub_b
 
 
 def test_bob_cannot_create_a_team_under_the_general_contractor(world: World) -> None:
-    response = post(api(world.bob), "/api/v1/teams", {"participant": str(world.gc_p1.public_id), "name": "冒名班"})
+    response = post(
+        api(world.bob), "/api/v1/teams", {"participant": str(world.gc_p1.public_id), "name": "冒名班"}
+    )
     assert response.status_code == 422
     assert response.json()["detail"] == [{"loc": ["body", "participant"], "msg": "不存在或无权限"}]
     assert not Team.objects.filter(name="冒名班").exists()
@@ -274,13 +304,21 @@ def test_a_team_leader_must_be_on_site(world: World) -> None:
 
 
 def test_a_team_leader_out_of_scope_is_not_found(world: World) -> None:
-    body = {"participant": str(world.gc_p1.public_id), "name": "新班", "leader": str(world.worker_c.public_id)}
+    body = {
+        "participant": str(world.gc_p1.public_id),
+        "name": "新班",
+        "leader": str(world.worker_c.public_id),
+    }
     response = post(api(world.alice), "/api/v1/teams", body)
     assert response.json()["detail"] == [{"loc": ["body", "leader"], "msg": "不存在或无权限"}]
 
 
 def test_a_team_is_created_with_its_leader(world: World) -> None:
-    body = {"participant": str(world.gc_p1.public_id), "name": "新班", "leader": str(world.worker_a.public_id)}
+    body = {
+        "participant": str(world.gc_p1.public_id),
+        "name": "新班",
+        "leader": str(world.worker_a.public_id),
+    }
     response = post(api(world.alice), "/api/v1/teams", body)
     assert response.status_code == 201, response.content
     assert response.json()["leader"] == {"id": str(world.worker_a.public_id), "name": "张甲"}
@@ -333,3 +371,30 @@ def test_wrong_types_and_unknown_fields_are_422(world: World) -> None:
     response = post(client, "/api/v1/companies", extra)
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", "is_admin"]
+
+
+def test_a_nul_character_is_refused_in_filters_and_bodies(world: World) -> None:
+    client = api(world.alice)
+    response = client.get("/api/v1/projects?q=P%00")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "q"]
+    response = post(
+        client, "/api/v1/companies", {"name": "a\x00b", "credit_code": synthetic.credit_code(rng())}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+@pytest.mark.parametrize("endpoint", ["companies", "projects", "participants", "teams"])
+def test_a_list_costs_the_same_queries_however_many_rows(world: World, endpoint: str) -> None:
+    client = api(world.admin)
+    client.get(f"/api/v1/{endpoint}")  # the token's first use writes last_used_at once
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/api/v1/{endpoint}")
+    for n in range(4):
+        project = make_project(f"Q{n}", make_company(f"新公司{n}"))
+        services.create_team(participant=project.participants.get(), name=f"新班{n}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(f"/api/v1/{endpoint}")
+    assert response.json()["count"] >= 4
+    assert len(many) == len(few)
