@@ -11,91 +11,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from realname.core.forms import DATE, ServiceForm, uuid_choice
 from realname.orgs.models import Company, Participant, Project, Section, Team
 from realname.workers.models import Worker
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-# --- shared plumbing ---------------------------------------------------------------------------------------
-
-
-class ServiceForm(forms.ModelForm):
-    """A ModelForm used for its fields, labels and choices only; the service validates and saves the row."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Related rows travel as public UUIDs, so the initial value must be the row, not its integer key.
-        for name, field in self.fields.items():
-            if (
-                isinstance(field, forms.ModelChoiceField)
-                and self.instance.pk
-                and hasattr(self.instance, name)
-            ):
-                self.initial[name] = getattr(self.instance, name)
-
-    def _post_clean(self) -> None:
-        """No model validation here: the service function runs full_clean and its errors come back."""
-
-    def service_fields(self) -> dict[str, Any]:
-        """The cleaned values of the model's own fields, as keyword arguments for a service function."""
-        names = self._meta.fields or ()
-        return {name: self.cleaned_data[name] for name in names if name in self.cleaned_data}
-
-
-# Model constraints whose generic violation message names the constraint: the field and words to show instead.
-CONSTRAINT_ERRORS: dict[str, tuple[str, Any]] = {
-    "participant_one_general_contractor": ("role", _("本项目已有总承包单位")),
-    "participant_dates_in_order": ("exit_date", _("退场日期不能早于进场日期")),
-    "project_dates_in_order": ("end_date", _("竣工日期不能早于开工日期")),
-    "project_fence_circle_complete": ("fence_radius_m", _("圆形围栏需同时填写中心纬度、经度和半径")),
-}
-
-
-def _place(form: forms.BaseForm, field: str | None, messages: list[Any]) -> None:
-    for message in messages:
-        known = next((hit for name, hit in CONSTRAINT_ERRORS.items() if name in str(message)), None)
-        if known is not None and known[0] in form.fields:
-            form.add_error(known[0], str(known[1]))
-        else:
-            form.add_error(field, message)
-
-
-def add_service_errors(
-    form: forms.BaseForm, exc: ValidationError, *, rename: dict[str, str] | None = None
-) -> None:
-    """Put a service's ValidationError onto the form: on the field it names, else at the top."""
-    rename = rename or {}
-    if not hasattr(exc, "error_dict"):
-        _place(form, None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        target = rename.get(name, name)
-        if target in form.fields:
-            _place(form, target, messages)
-        elif name == NON_FIELD_ERRORS:
-            _place(form, None, messages)
-        else:
-            _place(form, None, [f"{name}: {message}" for message in messages])
 
 
 def _dates_in_order(form: forms.BaseForm, start: str, end: str, message: str) -> None:
     first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
     if first and last and last < first:
         form.add_error(end, message)
-
-
-def _uuid_choice(
-    queryset: models.QuerySet[Any], label: Any, *, required: bool = False
-) -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        queryset=queryset, to_field_name="public_id", required=required, label=label
-    )
 
 
 # --- geofence ----------------------------------------------------------------------------------------------
@@ -283,7 +212,7 @@ class ProjectCreateForm(ProjectForm):
 
     def __init__(self, *args: Any, contractors: models.QuerySet[Company], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = _uuid_choice(contractors, _("总承包单位"), required=True)
+        field = uuid_choice(contractors, _("总承包单位"), required=True)
         choices = list(contractors[:2])
         if len(choices) == 1:
             field.disabled = True  # shown for information; the value is always the user's one company
@@ -305,7 +234,7 @@ class SectionForm(ServiceForm):
 
 
 class ParticipantForm(ServiceForm):
-    section = _uuid_choice(Section.objects.none(), _("标段"))
+    section = uuid_choice(Section.objects.none(), _("标段"))
 
     class Meta:
         model = Participant
@@ -325,7 +254,7 @@ class ParticipantForm(ServiceForm):
 class ParticipantCreateForm(ParticipantForm):
     """A participant for an existing company in the user's view, or for a company registered here by name."""
 
-    company = _uuid_choice(Company.objects.none(), _("已有企业"))
+    company = uuid_choice(Company.objects.none(), _("已有企业"))
     new_company_name = forms.CharField(label=_("或新企业名称"), max_length=200, required=False)
     new_company_credit_code = forms.CharField(
         label=_("新企业统一社会信用代码"), max_length=30, required=False
@@ -365,7 +294,7 @@ class LeaderChoiceField(forms.ModelChoiceField):
 
 
 class TeamForm(ServiceForm):
-    participant = _uuid_choice(Participant.objects.none(), _("参建单位"), required=True)
+    participant = uuid_choice(Participant.objects.none(), _("参建单位"), required=True)
     leader = LeaderChoiceField(
         queryset=Worker.objects.none(),
         to_field_name="public_id",
@@ -373,7 +302,7 @@ class TeamForm(ServiceForm):
         label=_("班组长"),
         help_text=_("本项目在场的工人"),
     )
-    section = _uuid_choice(Section.objects.none(), _("标段"))
+    section = uuid_choice(Section.objects.none(), _("标段"))
 
     class Meta:
         model = Team
@@ -424,8 +353,8 @@ class ProjectFilter(forms.Form):
 
 
 class TeamFilter(forms.Form):
-    project = _uuid_choice(Project.objects.none(), _("项目"))
-    participant = _uuid_choice(Participant.objects.none(), _("参建单位"))
+    project = uuid_choice(Project.objects.none(), _("项目"))
+    participant = uuid_choice(Participant.objects.none(), _("参建单位"))
     q = forms.CharField(label=_("班组或班组长"), required=False)
 
     def __init__(

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import can, has_perm
+from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, query_without_page, require, scoped_get
 from realname.orgs import selectors, services
 from realname.orgs.forms import (
@@ -35,7 +36,6 @@ from realname.orgs.forms import (
     SectionForm,
     TeamFilter,
     TeamForm,
-    add_service_errors,
 )
 from realname.orgs.models import Company, Participant, Project, Section, Team
 

@@ -12,7 +12,7 @@ import secrets
 from typing import Any
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils import timezone
@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from realname.core import dictionaries
-from realname.orgs.forms import DATE, ServiceForm
+from realname.core.forms import DATE, ServiceForm
 from realname.orgs.models import Participant, Project, Team
 from realname.workers.models import Contract, Employment, EmploymentStatus, PayType, Worker
 
@@ -34,22 +34,6 @@ _MAGIC = {
     "png": (b"\x89PNG\r\n\x1a\n",),
 }
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
-
-
-def add_service_errors(forms_: list[forms.BaseForm], exc: ValidationError) -> None:
-    """Put a service's ValidationError on the field it names, in whichever form has that field."""
-    first = forms_[0]
-    if not hasattr(exc, "error_dict"):
-        first.add_error(None, exc.messages)
-        return
-    for name, messages in exc.message_dict.items():
-        owner = next((f for f in forms_ if name in f.fields), None)
-        if owner is not None:
-            owner.add_error(name, messages)
-        elif name == NON_FIELD_ERRORS:
-            first.add_error(None, messages)
-        else:
-            first.add_error(None, [f"{name}: {message}" for message in messages])
 
 
 def clean_upload(upload: Any, allowed: tuple[str, ...]) -> Any:

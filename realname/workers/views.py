@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import can, has_perm, restrict
+from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, query_without_page, require, scoped_get
 from realname.orgs.models import Participant, Project, Team
 from realname.orgs.selectors import acting_company, team_parents
@@ -45,7 +46,6 @@ from realname.workers.forms import (
     WorkerCreateForm,
     WorkerFilterForm,
     WorkerForm,
-    add_service_errors,
 )
 from realname.workers.models import BankAccount, Contract, Employment, Worker
 
