@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from realname.accounts.models import Membership, ScopeKind, User
@@ -131,9 +132,20 @@ def build_world() -> World:
     worker_a = make_worker("张甲", registered_by_company=company_a)
     worker_b = make_worker("李乙", registered_by_company=company_b)
     worker_c = make_worker("王丙", registered_by_company=company_c)
-    employ(worker_a, gc_p1, team=team_a)
-    employ(worker_b, sub_b, team=team_b)
-    employ(worker_c, gc_p2, team=team_c)
+    for worker, participant, team in (
+        (worker_a, gc_p1, team_a),
+        (worker_b, sub_b, team_b),
+        (worker_c, gc_p2, team_c),
+    ):
+        employment = employ(worker, participant, team=team)
+        worker_services.create_contract(
+            employment=employment,
+            pay_type="daily",
+            daily_rate=Decimal("380.00"),
+            period_type="0",
+            start_date=employment.entry_date,
+            end_date=dt.date(2027, 12, 31),
+        )
     alice = make_user("alice", Role.COMPANY_ADMIN, ScopeKind.COMPANY, company=company_a)
     bob = make_user("bob", Role.LABOUR_MANAGER, ScopeKind.COMPANY, company=company_b)
     charlie = make_user("charlie", Role.COMPANY_ADMIN, ScopeKind.COMPANY, company=company_c)

@@ -51,12 +51,14 @@ def _scope_of(obj: models.Model) -> tuple[int | None, int | None]:
         project_id = obj.pk
     if obj._meta.label == "orgs.Company":
         company_id = obj.pk
-    worker = obj if obj._meta.label == "workers.Worker" else getattr(obj, "worker", None)
+    worker: Any = obj if obj._meta.label == "workers.Worker" else getattr(obj, "worker", None)
     if worker is not None and obj._meta.label in {"workers.Worker", "workers.BankAccount"}:
         # A person belongs to no project; file their entries under the registering company and the project
         # they are on now, so the people who manage them there can read the trail.
         company_id = worker.registered_by_company_id
-        current = worker.employments.filter(status="active").order_by("-entry_date").values("project_id").first()
+        current = (
+            worker.employments.filter(status="active").order_by("-entry_date").values("project_id").first()
+        )
         project_id = current["project_id"] if current else None
     return project_id, company_id
 

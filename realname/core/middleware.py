@@ -21,5 +21,5 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user if getattr(request, "user", None) and request.user.is_authenticated else None
-        with acting_as(user, ip_address=client_ip(request), via="web"):  
+        with acting_as(user, ip_address=client_ip(request), via="web"):
             return self.get_response(request)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 import zoneinfo
+from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
 

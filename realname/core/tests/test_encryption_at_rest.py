@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from realname.core import crypto
@@ -24,7 +25,12 @@ def _run(args: list[str], env: dict[str, str]) -> None:
 
 def test_no_plaintext_id_or_card_number_is_stored_in_the_database_file(tmp_path: Path) -> None:
     db = tmp_path / "rest.sqlite3"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "REALNAME_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "REALNAME_VAR_DIR": str(tmp_path),
+        "REALNAME_AUDIT_TRIGGERS": "true",  # as in production
+    }
     _run(["migrate", "--no-input", "-v0"], env)
     _run(["demo", "--no-serve", "--workers", "25"], env)
 
@@ -38,6 +44,11 @@ def test_no_plaintext_id_or_card_number_is_stored_in_the_database_file(tmp_path:
             for (v,) in conn.execute("SELECT card_number_enc FROM workers_bankaccount")
         ]
         masked = [m for (m,) in conn.execute("SELECT id_number_masked FROM workers_worker")]
+        triggers = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+            conn.execute("DELETE FROM core_auditentry")
+    # A migrated database keeps its audit log append-only (a later table rebuild would drop the triggers).
+    assert {"core_auditentry_no_update", "core_auditentry_no_delete"} <= triggers
     assert len(ids) == 25 and len(cards) == 25
     assert all(re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", m) for m in masked)
 

@@ -319,7 +319,7 @@ def test_a_piece_rate_contract_needs_a_unit_and_a_price(client: Client, world: W
     errors = response.context["form"].errors
     assert "计量单位" in " ".join(errors["piece_unit"])
     assert "单价" in " ".join(errors["piece_unit_price"])
-    assert not Contract.objects.exists()
+    assert Contract.objects.count() == 3  # only the three every test world has (realname.testing)
 
 
 def test_a_fixed_term_contract_without_an_end_date_is_refused_on_that_field(

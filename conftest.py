@@ -1,3 +1,5 @@
+"""Fixtures for every test folder (realname/ and tests/)."""
+
 from __future__ import annotations
 
 import pytest
