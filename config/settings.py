@@ -180,7 +180,7 @@ X_FRAME_OPTIONS = "DENY"
 REALNAME_DATA_KEYS = env("REALNAME_DATA_KEYS") or ""
 REALNAME_INDEX_KEY = env("REALNAME_INDEX_KEY") or ""
 
-# Database triggers that refuse changes to the audit log (docs/security.md). Only the test suite turns them off.
+# Triggers that refuse changes to the audit log (docs/security.md). Only the test suite turns them off.
 REALNAME_AUDIT_TRIGGERS = env_bool("REALNAME_AUDIT_TRIGGERS", True)
 
 REALNAME_PAGE_SIZE = env_int("REALNAME_PAGE_SIZE", 50)

@@ -28,7 +28,9 @@ class Company(PublicModel):
     registration_type = models.CharField(
         _("登记注册类型"), max_length=3, blank=True, choices=dictionaries.choices("registration_types")
     )
-    region_code = models.CharField(_("注册地行政区划"), max_length=6, blank=True, validators=[validate_region_code])
+    region_code = models.CharField(
+        _("注册地行政区划"), max_length=6, blank=True, validators=[validate_region_code]
+    )
     address = models.CharField(_("地址"), max_length=300, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=60, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=60, blank=True)
@@ -46,20 +48,22 @@ class Company(PublicModel):
         return self.name
 
 
-
-
 class Project(PublicModel):
     """A construction project (工程项目) on one site, with its dedicated wage account (工资专户)."""
 
     code = models.CharField(_("项目编码"), max_length=40, unique=True)
     name = models.CharField(_("项目名称"), max_length=200)
-    category = models.CharField(_("项目分类"), max_length=2, choices=dictionaries.choices("project_categories"))
+    category = models.CharField(
+        _("项目分类"), max_length=2, choices=dictionaries.choices("project_categories")
+    )
     status = models.CharField(
         _("项目状态"), max_length=3, choices=dictionaries.choices("project_status"), default="003"
     )
     region_code = models.CharField(_("行政区划代码"), max_length=6, validators=[validate_region_code])
     address = models.CharField(_("项目地址"), max_length=300, blank=True)
-    time_zone = models.CharField(_("时区"), max_length=50, default="Asia/Shanghai", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("时区"), max_length=50, default="Asia/Shanghai", validators=[validate_time_zone]
+    )
     start_date = models.DateField(_("开工日期"), null=True, blank=True)
     end_date = models.DateField(_("竣工日期"), null=True, blank=True)
     # Geofence: a circle (centre + radius) or a polygon of [lat, lng] points (WGS-84).
@@ -95,7 +99,9 @@ class Project(PublicModel):
         constraints = [
             models.CheckConstraint(
                 name="project_dates_in_order",
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
             ),
             models.CheckConstraint(
                 name="project_fence_circle_complete",
@@ -123,7 +129,9 @@ class Section(PublicModel):
         ordering = ["project", "code"]
         verbose_name = _("标段")
         verbose_name_plural = _("标段")
-        constraints = [models.UniqueConstraint(fields=["project", "code"], name="section_code_unique_per_project")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "code"], name="section_code_unique_per_project")
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
@@ -136,7 +144,12 @@ class Participant(PublicModel):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(_("参建类型"), max_length=3, choices=dictionaries.choices("participant_types"))
     section = models.ForeignKey(
-        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="participants", verbose_name=_("标段")
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participants",
+        verbose_name=_("标段"),
     )
     entry_date = models.DateField(_("进场日期"), null=True, blank=True)
     exit_date = models.DateField(_("退场日期"), null=True, blank=True)
@@ -154,7 +167,9 @@ class Participant(PublicModel):
             ),
             models.CheckConstraint(
                 name="participant_dates_in_order",
-                condition=Q(entry_date__isnull=True) | Q(exit_date__isnull=True) | Q(exit_date__gte=models.F("entry_date")),
+                condition=Q(entry_date__isnull=True)
+                | Q(exit_date__isnull=True)
+                | Q(exit_date__gte=models.F("entry_date")),
             ),
         ]
 
@@ -169,9 +184,16 @@ class Team(PublicModel):
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="teams")
     name = models.CharField(_("班组名称"), max_length=100)
     leader = models.ForeignKey(
-        "workers.Worker", null=True, blank=True, on_delete=models.SET_NULL, related_name="led_teams", verbose_name=_("班组长")
+        "workers.Worker",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_teams",
+        verbose_name=_("班组长"),
     )
-    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("标段"))
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("标段")
+    )
     entry_date = models.DateField(_("进场日期"), null=True, blank=True)
     exit_date = models.DateField(_("退场日期"), null=True, blank=True)
 

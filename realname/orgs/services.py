@@ -21,8 +21,16 @@ def _credit_code(value: str) -> str:
 
 
 @transaction.atomic
-def create_company(*, name: str, credit_code: str, registered_by: Company | None = None, **fields: Any) -> Company:
-    return create_row(Company, name=name.strip(), credit_code=_credit_code(credit_code), registered_by=registered_by, **fields)
+def create_company(
+    *, name: str, credit_code: str, registered_by: Company | None = None, **fields: Any
+) -> Company:
+    return create_row(
+        Company,
+        name=name.strip(),
+        credit_code=_credit_code(credit_code),
+        registered_by=registered_by,
+        **fields,
+    )
 
 
 @transaction.atomic
@@ -37,7 +45,11 @@ def create_project(*, code: str, name: str, general_contractor: Company, **field
     """A project and its general contractor (总承包, 009) participation, which every project has."""
     project = create_row(Project, code=code.strip(), name=name.strip(), **fields)
     create_row(
-        Participant, project=project, company=general_contractor, role=GENERAL_CONTRACTOR, entry_date=project.start_date
+        Participant,
+        project=project,
+        company=general_contractor,
+        role=GENERAL_CONTRACTOR,
+        entry_date=project.start_date,
     )
     return project
 
@@ -68,9 +80,14 @@ def add_participant(
 ) -> Participant:
     if Participant.objects.filter(project=project, company=company).exists():
         raise ValidationError({"company": "该企业已是本项目的参建单位"})
-    if role == GENERAL_CONTRACTOR and Participant.objects.filter(project=project, role=GENERAL_CONTRACTOR).exists():
+    if (
+        role == GENERAL_CONTRACTOR
+        and Participant.objects.filter(project=project, role=GENERAL_CONTRACTOR).exists()
+    ):
         raise ValidationError({"role": "本项目已有总承包单位"})
-    return create_row(Participant, project=project, company=company, role=role, entry_date=entry_date, **fields)
+    return create_row(
+        Participant, project=project, company=company, role=role, entry_date=entry_date, **fields
+    )
 
 
 @transaction.atomic
@@ -95,7 +112,9 @@ def _check_team_leader(team_project: Project, leader: Any) -> None:
 @transaction.atomic
 def create_team(*, participant: Participant, name: str, leader: Any = None, **fields: Any) -> Team:
     _check_team_leader(participant.project, leader)
-    return create_row(Team, project=participant.project, participant=participant, name=name.strip(), leader=leader, **fields)
+    return create_row(
+        Team, project=participant.project, participant=participant, name=name.strip(), leader=leader, **fields
+    )
 
 
 @transaction.atomic

@@ -114,7 +114,8 @@ def get_worker(request: HttpRequest, worker_id: str = ID) -> Worker:
     summary="登记工人 / register a worker",
     description=(
         "按证件号码去重：新登记返回 201 与 `created: true`；"
-        "此人已登记时返回 200 与 `created: false`；若该记录在调用者的可修改范围内，以提交的非空内容更新其登记信息，"
+        "此人已登记时返回 200 与 `created: false`；"
+        "若该记录在调用者的可修改范围内，以提交的非空内容更新其登记信息，"
         "否则不作任何修改。"
     ),
 )
