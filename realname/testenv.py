@@ -9,6 +9,7 @@ os.environ["REALNAME_TESTING"] = "1"
 # Django's transactional tests empty every table; the append-only triggers would refuse. The tests that
 # check the triggers install them (realname/core/tests/test_audit.py, test_encryption_at_rest.py).
 os.environ["REALNAME_AUDIT_TRIGGERS"] = "false"
+os.environ["REALNAME_DB_CONN_MAX_AGE"] = "0"  # no connection outlives a test (live-server threads)
 os.environ["REALNAME_KEY_FILE"] = "/nonexistent/realname-test-keys.env"
 os.environ["REALNAME_DATA_KEYS"] = "t1:dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTAwMDA"
 os.environ["REALNAME_INDEX_KEY"] = "dGVzdC1pbmRleC1rZXktdGVzdC1pbmRleC1rZXktMDA"
