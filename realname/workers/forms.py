@@ -23,6 +23,7 @@ from realname.core import dictionaries
 from realname.core.forms import DATE, ServiceForm
 from realname.orgs.models import Participant, Project, Team
 from realname.workers.models import Contract, Employment, EmploymentStatus, PayType, Worker
+from realname.workers.services import PERSON_DETAIL_FIELDS
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -93,23 +94,7 @@ def _choices_with_blank(name: str) -> list[tuple[str, str]]:
 
 # --- workers -----------------------------------------------------------------------------------------------
 
-PERSON_FIELDS = [
-    "name",
-    "sex",
-    "birth_date",
-    "phone",
-    "ethnicity",
-    "address",
-    "issuing_authority",
-    "id_valid_from",
-    "id_valid_until",
-    "education",
-    "politics",
-    "marital_status",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "photo",
-]
+PERSON_FIELDS = ["name", "sex", "birth_date", "phone", *PERSON_DETAIL_FIELDS]
 _PERSON_WIDGETS = {
     "birth_date": DATE,
     "id_valid_from": DATE,

@@ -71,7 +71,8 @@ class Registration:
     warnings: list[str] = field(default_factory=list)
 
 
-_WORKER_FIELDS = {
+# The person details a registration may carry besides name, ID and phone (forms and imports use the list).
+PERSON_DETAIL_FIELDS = (
     "ethnicity",
     "address",
     "issuing_authority",
@@ -83,7 +84,7 @@ _WORKER_FIELDS = {
     "emergency_contact_name",
     "emergency_contact_phone",
     "photo",
-}
+)
 
 
 @transaction.atomic
@@ -103,7 +104,7 @@ def register_worker(
 
     Blank values never erase what the registry already knows.
     """
-    unknown = set(fields) - _WORKER_FIELDS
+    unknown = set(fields) - set(PERSON_DETAIL_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, "未知字段"))
     checked = checked_id(id_type, id_number)
