@@ -36,33 +36,24 @@ class Perm:
 
 _READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW}
 
+_ADMIN = frozenset(
+    _READ
+    | {
+        Perm.ORGS_CHANGE,
+        Perm.TEAMS_CHANGE,
+        Perm.WORKERS_CHANGE,
+        Perm.REVEAL_ID,
+        Perm.REVEAL_BANK,
+        Perm.EXPORT,
+        Perm.AUDIT_VIEW,
+        Perm.MANAGE_USERS,
+    }
+)
+
+# The same permissions for a platform and a company administrator: what differs is the scope.
 ROLE_PERMS: dict[str, frozenset[str]] = {
-    Role.PLATFORM_ADMIN: frozenset(
-        _READ
-        | {
-            Perm.ORGS_CHANGE,
-            Perm.TEAMS_CHANGE,
-            Perm.WORKERS_CHANGE,
-            Perm.REVEAL_ID,
-            Perm.REVEAL_BANK,
-            Perm.EXPORT,
-            Perm.AUDIT_VIEW,
-            Perm.MANAGE_USERS,
-        }
-    ),
-    Role.COMPANY_ADMIN: frozenset(
-        _READ
-        | {
-            Perm.ORGS_CHANGE,
-            Perm.TEAMS_CHANGE,
-            Perm.WORKERS_CHANGE,
-            Perm.REVEAL_ID,
-            Perm.REVEAL_BANK,
-            Perm.EXPORT,
-            Perm.AUDIT_VIEW,
-            Perm.MANAGE_USERS,
-        }
-    ),
+    Role.PLATFORM_ADMIN: _ADMIN,
+    Role.COMPANY_ADMIN: _ADMIN,
     Role.PROJECT_MANAGER: frozenset(
         _READ
         | {
