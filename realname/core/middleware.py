@@ -18,7 +18,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 class LanguageMiddleware:
-    """Chinese unless the user chose otherwise (the language switch sets a cookie).
+    """Chinese unless the user chose otherwise: the language switch's cookie, else the account's preference.
 
     Django's LocaleMiddleware would follow the browser's Accept-Language; a site office PC with an English
     Windows would then show English to clerks who never asked for it.
@@ -29,6 +29,8 @@ class LanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if not chosen and getattr(request, "user", None) is not None and request.user.is_authenticated:
+            chosen = getattr(request.user, "preferred_language", "")
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language

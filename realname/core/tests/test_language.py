@@ -20,3 +20,15 @@ def test_the_stylesheet_and_htmx_are_served_by_the_application_itself() -> None:
     for path in ("/static/realname/app.css", "/static/django_htmx/htmx-2.min.js"):
         response = client.get(path)
         assert response.status_code == 200, path
+
+
+def test_an_accounts_preferred_language_applies_when_no_switch_was_used(world) -> None:  # type: ignore[no-untyped-def]
+    from realname.testing import PASSWORD
+
+    world.alice.preferred_language = "en"
+    world.alice.save(update_fields=["preferred_language"])
+    client = Client()
+    client.login(username="alice", password=PASSWORD)
+    assert client.get("/")["Content-Language"] == "en"
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert client.get("/")["Content-Language"] == "zh-hans"
