@@ -9,6 +9,7 @@ from ninja.renderers import JSONRenderer
 
 from realname.accounts.api_auth import ApiTokenAuth, SessionAuth
 from realname.core.api_errors import install_error_handlers
+from realname.ledger.api import router as ledger_router
 from realname.orgs.api import router as orgs_router
 from realname.workers.api import router as workers_router
 
@@ -38,3 +39,4 @@ install_error_handlers(api)
 
 api.add_router("/", orgs_router)
 api.add_router("/", workers_router)
+api.add_router("/ledger", ledger_router)

@@ -1,8 +1,9 @@
 """The local key file (var/keys.env) for demo and development machines.
 
-`python -m config.keyfile` writes DJANGO_SECRET_KEY, REALNAME_DATA_KEYS and REALNAME_INDEX_KEY to it with
-mode 0600 when they are missing; existing values are never replaced (that would orphan encrypted data).
-Runs without Django, since Django's settings need these values to start.
+`python -m config.keyfile` writes DJANGO_SECRET_KEY, REALNAME_DATA_KEYS, REALNAME_INDEX_KEY and
+REALNAME_LEDGER_SIGNING_KEY to it with mode 0600 when they are missing; existing values are never replaced
+(that would orphan encrypted data or invalidate signed checkpoints). Runs without Django, since Django's
+settings need these values to start.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def ensure(path: Path) -> list[str]:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "REALNAME_DATA_KEYS": f"k1:{new_key_text()}",
         "REALNAME_INDEX_KEY": new_key_text(),
+        "REALNAME_LEDGER_SIGNING_KEY": new_key_text(),  # an Ed25519 seed is any 32 random bytes
     }
     missing = {k: v for k, v in wanted.items() if k not in present and not os.environ.get(k)}
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "realname.accounts",
     "realname.orgs",
     "realname.workers",
+    "realname.attendance",
+    "realname.ledger",
 ]
 
 MIDDLEWARE = [
@@ -180,9 +182,18 @@ X_FRAME_OPTIONS = "DENY"
 # encrypt, all of them decrypt (rotation). REALNAME_INDEX_KEY: base64 key of the HMAC blind index.
 REALNAME_DATA_KEYS = env("REALNAME_DATA_KEYS") or ""
 REALNAME_INDEX_KEY = env("REALNAME_INDEX_KEY") or ""
+# Ed25519 key that signs the attendance ledger's checkpoints (base64 of a 32-byte seed), and the name the
+# checkpoints carry ("realname/<origin>"); see realname/ledger/signing.py.
+REALNAME_LEDGER_SIGNING_KEY = env("REALNAME_LEDGER_SIGNING_KEY") or ""
+REALNAME_LEDGER_ORIGIN = env("REALNAME_LEDGER_ORIGIN") or (ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "localhost")
 
 # Triggers that refuse changes to the audit log (docs/security.md). Only the test suite turns them off.
 REALNAME_AUDIT_TRIGGERS = env_bool("REALNAME_AUDIT_TRIGGERS", True)
+
+# A device clock further than this from the server's is flagged on its events (seconds).
+REALNAME_CLOCK_SKEW_SECONDS = env_int("REALNAME_CLOCK_SKEW_SECONDS", 300)
+# A command a device fetched but never acknowledged is offered again after this many seconds.
+REALNAME_DEVICE_COMMAND_RESEND_SECONDS = env_int("REALNAME_DEVICE_COMMAND_RESEND_SECONDS", 600)
 
 REALNAME_PAGE_SIZE = env_int("REALNAME_PAGE_SIZE", 50)
 REALNAME_IMPORT_MAX_ROWS = env_int("REALNAME_IMPORT_MAX_ROWS", 20000)

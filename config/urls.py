@@ -11,6 +11,7 @@ admin.site.site_header = "Realname 实名制平台管理"
 
 urlpatterns = [
     path("", include("realname.core.urls")),
+    path("", include("realname.attendance.urls")),  # device endpoints at the paths firmware uses
     path("accounts/", include("realname.accounts.urls")),
     path("orgs/", include("realname.orgs.urls")),
     path("workers/", include("realname.workers.urls")),

@@ -12,4 +12,5 @@ os.environ["REALNAME_AUDIT_TRIGGERS"] = "false"
 os.environ["REALNAME_DB_CONN_MAX_AGE"] = "0"  # no connection outlives a test (live-server threads)
 os.environ["REALNAME_KEY_FILE"] = "/nonexistent/realname-test-keys.env"
 os.environ["REALNAME_DATA_KEYS"] = "t1:dGVzdC1kYXRhLWtleS10ZXN0LWRhdGEta2V5LTAwMDA"
+os.environ["REALNAME_LEDGER_SIGNING_KEY"] = "bGVkZ2VyLXRlc3Qtc2lnbmluZy1rZXktMDAwMDAwMDA"
 os.environ["REALNAME_INDEX_KEY"] = "dGVzdC1pbmRleC1rZXktdGVzdC1pbmRleC1rZXktMDA"

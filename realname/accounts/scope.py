@@ -44,6 +44,14 @@ FAMILIES: dict[str, Paths] = {
     "workers.Employment": Paths(
         project="project", owner="participant__company", team="team", worker="worker"
     ),
+    # A gate event hangs off its project and the employment it was matched to (null for an unknown person,
+    # which only the project-wide roles see).
+    "attendance.AccessEvent": Paths(
+        project="project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
+    ),
     "workers.Contract": Paths(
         project="project",
         owner="employment__participant__company",

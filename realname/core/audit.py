@@ -14,7 +14,14 @@ from realname.core.context import current_actor
 from realname.core.models import AuditAction, AuditEntry
 
 # Field names whose values never enter the audit log, only the fact that they changed.
-SENSITIVE_FIELDS = {"id_number_enc", "id_number_index", "card_number_enc", "card_number_index", "password"}
+SENSITIVE_FIELDS = {
+    "id_number_enc",
+    "id_number_index",
+    "card_number_enc",
+    "card_number_index",
+    "password",
+    "secret",  # gate devices' shared secrets
+}
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,173 @@
+"""The canonical bytes of an attendance event: what the ledger hashes, byte for byte.
+
+UTF-8 JSON of exactly these keys, sorted, without spaces (``separators=(",", ":")``), non-ASCII text
+written as UTF-8 rather than ``\\u`` escapes:
+
+    {"at": "2026-03-02T00:31:05Z",     occurred_at in UTC, seconds precision (fractions are dropped)
+     "device": "DEMOZK0001",           the device's serial number
+     "dir": "01",                      direction: "01" in, "02" out, "" unknown
+     "id": "<public_id>",              the event's public UUID, lower-case with hyphens
+     "key": "<device_event_key>",      the device's idempotency key for this event
+     "method": "003",                  attendance method code
+     "person": "<person_ref>",         the identifier the device used (PIN, employeeNo, card number)
+     "project": "P1",                  the project's code
+     "source": "zkteco",               zkteco / hikvision / native / phone / correction
+     "worker": "<worker public_id>" or null (an unknown person)}
+
+This layout is a published format: third parties recompute leaf hashes from it, and every existing leaf
+hash depends on it. Never change it in place; a new layout would need a version key and a new log. The
+golden test in tests/test_canonical.py pins it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import ForeignKey
+
+if TYPE_CHECKING:
+    from realname.attendance.models import AccessEvent
+
+
+def format_time(value: dt.datetime) -> str:
+    """``value`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ``; a naive datetime is refused (it has no instant)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("an event time must be timezone-aware")
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def canonical_bytes(
+    *,
+    public_id: uuid.UUID | str,
+    project_code: str,
+    device_serial: str,
+    device_event_key: str,
+    person_ref: str,
+    worker_public_id: uuid.UUID | str | None,
+    occurred_at: dt.datetime,
+    direction: str,
+    method: str,
+    source: str,
+) -> bytes:
+    """The canonical bytes from plain values (the ORM-free core of ``event_bytes``)."""
+    document = {
+        "id": str(uuid.UUID(str(public_id))),
+        "project": project_code,
+        "device": device_serial,
+        "key": device_event_key,
+        "person": person_ref,
+        "worker": None if worker_public_id is None else str(uuid.UUID(str(worker_public_id))),
+        "at": format_time(occurred_at),
+        "dir": direction,
+        "method": method,
+        "source": source,
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_bytes(event: AccessEvent) -> bytes:
+    """The canonical bytes of one event (reads its project, device and worker: select_related them)."""
+    return canonical_bytes(
+        public_id=event.public_id,
+        project_code=event.project.code,
+        device_serial=event.device.serial,
+        device_event_key=event.device_event_key,
+        person_ref=event.person_ref,
+        worker_public_id=event.worker.public_id if event.worker is not None else None,
+        occurred_at=event.occurred_at,
+        direction=event.direction,
+        method=event.method,
+        source=event.source,
+    )
+
+
+# The values() names that ``bytes_from_values`` reads: one query gives every event's canonical bytes.
+VALUE_FIELDS = (
+    "public_id",
+    "project__code",
+    "device__serial",
+    "device_event_key",
+    "person_ref",
+    "worker__public_id",
+    "occurred_at",
+    "direction",
+    "method",
+    "source",
+)
+
+
+def bytes_from_values(row: dict[str, Any]) -> bytes:
+    """Canonical bytes from a ``values(*VALUE_FIELDS)`` row (``ledger_verify`` streams these)."""
+    return canonical_bytes(
+        public_id=row["public_id"],
+        project_code=row["project__code"],
+        device_serial=row["device__serial"],
+        device_event_key=row["device_event_key"],
+        person_ref=row["person_ref"],
+        worker_public_id=row["worker__public_id"],
+        occurred_at=row["occurred_at"],
+        direction=row["direction"],
+        method=row["method"],
+        source=row["source"],
+    )
+
+
+def events_bytes(events: Sequence[AccessEvent]) -> list[bytes]:
+    """Canonical bytes of many events with at most three queries, whatever relations are cached.
+
+    The ingest path hands over freshly created events whose project and device objects are usually set;
+    anything not cached (a worker known only by id) is fetched in one query per model, not per event."""
+    from realname.attendance.models import AccessEvent, Device
+    from realname.orgs.models import Project
+    from realname.workers.models import Worker
+
+    def missing(field: str, ids: Iterable[int | None]) -> set[int]:
+        relation = AccessEvent._meta.get_field(field)
+        assert isinstance(relation, ForeignKey)  # project, device, worker
+        return {
+            pk
+            for event, pk in zip(events, ids, strict=True)
+            if pk is not None and not relation.is_cached(event)
+        }
+
+    projects = dict(
+        Project.objects.filter(pk__in=missing("project", (e.project_id for e in events))).values_list(
+            "pk", "code"
+        )
+    )
+    devices = dict(
+        Device.objects.filter(pk__in=missing("device", (e.device_id for e in events))).values_list(
+            "pk", "serial"
+        )
+    )
+    workers = dict(
+        Worker.objects.filter(pk__in=missing("worker", (e.worker_id for e in events))).values_list(
+            "pk", "public_id"
+        )
+    )
+    out: list[bytes] = []
+    for event in events:
+        project_code = projects.get(event.project_id) or event.project.code
+        device_serial = devices.get(event.device_id) or event.device.serial
+        worker_id = None
+        if event.worker_id is not None:
+            worker_id = workers.get(event.worker_id) or event.worker.public_id  # type: ignore[union-attr]
+        out.append(
+            canonical_bytes(
+                public_id=event.public_id,
+                project_code=project_code,
+                device_serial=device_serial,
+                device_event_key=event.device_event_key,
+                person_ref=event.person_ref,
+                worker_public_id=worker_id,
+                occurred_at=event.occurred_at,
+                direction=event.direction,
+                method=event.method,
+                source=event.source,
+            )
+        )
+    return out

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from realname.ledger import canonical, merkle
+
+EVENT = {
+    "public_id": uuid.UUID("0c4e4a8e-2f8a-4e63-9a53-7d3f0b8f1c2d"),
+    "project_code": "DEMO-1",
+    "device_serial": "DEMOZK0001",
+    "device_event_key": "1|2026-03-02 08:31:05|0",
+    "person_ref": "1",
+    "worker_public_id": uuid.UUID("5b1d6a52-8a3e-4b37-8f6c-3a9e7a0e4d10"),
+    "occurred_at": dt.datetime(2026, 3, 2, 8, 31, 5, 999_000, tzinfo=ZoneInfo("Asia/Shanghai")),
+    "direction": "01",
+    "method": "003",
+    "source": "zkteco",
+}
+
+# The published layout: keys sorted, no spaces, UTC with "Z" and whole seconds. Changing it would change
+# every leaf hash ever logged, so this test must only ever change together with a new log format.
+GOLDEN = (
+    b'{"at":"2026-03-02T00:31:05Z","device":"DEMOZK0001","dir":"01","id":"0c4e4a8e-2f8a-4e63-9a53-7d3f0b8f1c2d",'
+    b'"key":"1|2026-03-02 08:31:05|0","method":"003","person":"1","project":"DEMO-1","source":"zkteco",'
+    b'"worker":"5b1d6a52-8a3e-4b37-8f6c-3a9e7a0e4d10"}'
+)
+
+
+def test_it_writes_the_documented_canonical_bytes() -> None:
+    assert canonical.canonical_bytes(**EVENT) == GOLDEN
+
+
+def test_the_leaf_hash_of_the_golden_event_is_sha256_of_zero_and_the_bytes() -> None:
+    expected = "d354183e48d03159d17b17e2b5901be11f641348b5931843882931a121ac194e"
+    assert hashlib.sha256(b"\x00" + GOLDEN).hexdigest() == expected
+    assert merkle.leaf_hash(canonical.canonical_bytes(**EVENT)).hex() == expected
+
+
+def test_an_unknown_person_has_a_null_worker() -> None:
+    data = canonical.canonical_bytes(**{**EVENT, "worker_public_id": None})
+    assert b'"worker":null' in data
+
+
+def test_text_is_utf8_not_escaped() -> None:
+    data = canonical.canonical_bytes(**{**EVENT, "person_ref": "张三"})
+    assert '"person":"张三"'.encode() in data
+
+
+def test_it_refuses_a_naive_time() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        canonical.canonical_bytes(**{**EVENT, "occurred_at": dt.datetime(2026, 3, 2, 8, 31, 5)})  # noqa: DTZ001
+
+
+def test_the_same_instant_in_any_zone_gives_the_same_bytes() -> None:
+    utc = EVENT["occurred_at"].astimezone(dt.UTC)  # type: ignore[attr-defined]
+    assert canonical.canonical_bytes(**{**EVENT, "occurred_at": utc}) == GOLDEN
