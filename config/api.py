@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from realname.accounts.api_auth import ApiTokenAuth, SessionAuth
+from realname.attendance.api import router as attendance_router
 from realname.core.api_errors import install_error_handlers
 from realname.ledger.api import router as ledger_router
 from realname.orgs.api import router as orgs_router
@@ -40,3 +41,4 @@ install_error_handlers(api)
 api.add_router("/", orgs_router)
 api.add_router("/", workers_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/attendance", attendance_router)

@@ -235,3 +235,25 @@ class DeviceCommand(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+
+class NativeNonce(models.Model):
+    """A nonce a native client has signed a request with, kept so the same signed request is never
+    accepted twice (the unique constraint, not a lookup, decides)."""
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="native_nonces")
+    nonce = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("接口请求随机数")
+        verbose_name_plural = _("接口请求随机数")
+        constraints = [
+            models.UniqueConstraint(fields=["device", "nonce"], name="native_nonce_unique_per_device"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.nonce}"
+
+
+from realname.attendance.days import AttendanceRules, DayRecord, HolidayOverride  # noqa: E402,F401

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from realname.attendance.daycalc import recompute_for_events
 from realname.attendance.models import (
     AccessEvent,
     CommandStatus,
@@ -411,6 +412,8 @@ def ingest_events(
     new_events.sort(key=lambda row: order[row.public_id])
     if new_events:
         append_events(new_events)
+        # The days these punches fall in, recomputed in the same transaction (late events included).
+        recompute_for_events(new_events)
     # last_seen_at only moves forward: replaying an old raw message does not turn the clock back.
     seen_update: dict[str, Any] = {"last_seen_at": received}
     if measured_skew is not None:

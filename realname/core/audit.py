@@ -27,7 +27,7 @@ SENSITIVE_FIELDS = {
 def _plain(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(getattr(value, "public_id", value.pk))
-    if isinstance(value, (dt.date, dt.datetime, uuid.UUID, decimal.Decimal)):
+    if isinstance(value, (dt.date, dt.datetime, dt.time, uuid.UUID, decimal.Decimal)):
         return str(value)
     if isinstance(value, models.fields.files.FieldFile):
         return value.name or ""

@@ -15,6 +15,8 @@ from django.db import transaction
 
 from realname.accounts.models import Membership, ScopeKind, User
 from realname.accounts.roles import Role
+from realname.attendance import services as attendance_services
+from realname.attendance.models import Device, DeviceIdentity, DeviceKind, PersonRefKind
 from realname.core import synthetic
 from realname.core.context import acting_as
 from realname.orgs import services as org_services
@@ -95,11 +97,31 @@ TEAMS = {
 PROVINCES = ["河南省", "四川省", "安徽省", "湖南省", "江西省"]
 
 
+# serial, kind, name, the identifier kind its people are known by
+DEVICES = [
+    ("DEMOZK0001", DeviceKind.ZKTECO, "东大门考勤机 (ZKTeco)", PersonRefKind.PIN),
+    ("DEMOHIK0001", DeviceKind.HIKVISION, "南门人脸终端 (Hikvision)", PersonRefKind.EMPLOYEE_NO),
+]
+DEVICE_PEOPLE = 50  # PINs / employeeNos 1…N are the first N demo workers of DEMO-1
+
+
+@dataclass
+class DemoDevice:
+    """A demo gate device and what an operator needs to point the real terminal at this server."""
+
+    serial: str
+    kind: str
+    name: str
+    secret: str  # the Hikvision push URL's path segment: print it to the operator, never log it
+    identities: int
+
+
 @dataclass
 class DemoResult:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # username, role label, scope
     workers: int = 0
     created_workers: int = 0
+    devices: list[DemoDevice] = field(default_factory=list)
 
 
 def _company(seed: int, name: str, region: str, registered_by: Company | None = None) -> Company:
@@ -253,6 +275,7 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
         result.workers = Worker.objects.count()
 
         demo1, demo2 = projects["DEMO-1"], projects["DEMO-2"]
+        result.devices = _devices(demo1)
         first_team = Team.objects.get(project=demo1, name="钢筋一班")
         logins = [
             ("admin", "平台管理员", Role.PLATFORM_ADMIN, ScopeKind.PLATFORM, {}, "全平台", True),
@@ -368,3 +391,28 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                 if member is not None and member.worker.user_id is None and not hasattr(user, "worker"):
                     Worker.objects.filter(pk=member.worker.pk).update(user=user)
     return result
+
+
+def _devices(project: Project) -> list[DemoDevice]:
+    """The demo gates of DEMO-1: identifier ``n`` (1…N) is the n-th demo worker on the project."""
+    employments = list(
+        Employment.objects.filter(project=project, status="active").order_by("id")[:DEVICE_PEOPLE]
+    )
+    devices: list[DemoDevice] = []
+    for serial, kind, name, ref_kind in DEVICES:
+        device = Device.objects.filter(serial=serial).first()
+        if device is None:
+            device = attendance_services.register_device(
+                project=project, kind=kind, serial=serial, name=name, area="DEMO-1"
+            )
+        taken = set(
+            DeviceIdentity.objects.filter(project=project, ref_kind=ref_kind).values_list("ref", flat=True)
+        )
+        for number, employment in enumerate(employments, start=1):
+            if str(number) not in taken:
+                attendance_services.map_person(
+                    project=project, ref_kind=ref_kind, ref=str(number), employment=employment, device=device
+                )
+        count = DeviceIdentity.objects.filter(device=device).count()
+        devices.append(DemoDevice(serial, kind, name, device.secret, count))
+    return devices

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import io
+import logging
+
 import pytest
+from django.core.management import call_command
 from stdnum import luhn
 from stdnum.cn import ric
 
 from realname.accounts.models import User
+from realname.attendance.models import Device, DeviceIdentity
 from realname.core.demo_data import build_demo
 from realname.core.models import AuditEntry
 from realname.orgs.models import Participant, Project, Team
@@ -49,3 +54,45 @@ def test_the_demo_builds_the_promised_installation_and_a_second_run_changes_noth
     assert counts == [
         m.objects.count() for m in (Worker, BankAccount, Employment, Contract, Team, Participant, AuditEntry)
     ]
+
+
+def test_the_demo_registers_a_zkteco_and_a_hikvision_gate_whose_numbers_are_the_first_workers() -> None:
+    result = build_demo(workers=30)
+    zk = Device.objects.get(serial="DEMOZK0001")
+    hik = Device.objects.get(serial="DEMOHIK0001")
+    assert (zk.kind, hik.kind) == ("zkteco", "hikvision")
+    assert zk.project.code == hik.project.code == "DEMO-1" and zk.enabled and hik.enabled
+    on_demo1 = list(Employment.objects.filter(project__code="DEMO-1", status="active").order_by("id"))
+    n = min(50, len(on_demo1))
+    assert n == len(on_demo1) > 0  # 30 workers over both projects: fewer than 50 on DEMO-1
+    for device, ref_kind in ((zk, "pin"), (hik, "employee_no")):
+        mapping = {i.ref: i.employment for i in DeviceIdentity.objects.filter(device=device)}
+        assert set(mapping) == {str(k) for k in range(1, n + 1)}
+        assert [mapping[str(k)] for k in range(1, n + 1)] == on_demo1[:n]
+        assert set(DeviceIdentity.objects.filter(device=device).values_list("ref_kind", flat=True)) == {
+            ref_kind
+        }
+    assert [(d.serial, d.identities) for d in result.devices] == [("DEMOZK0001", n), ("DEMOHIK0001", n)]
+
+    again = build_demo(workers=30)
+    assert Device.objects.count() == 2 and DeviceIdentity.objects.count() == 2 * n
+    assert [d.secret for d in again.devices] == [zk.secret, hik.secret]
+
+
+def test_the_demo_maps_at_most_fifty_workers() -> None:
+    build_demo(workers=120)
+    assert DeviceIdentity.objects.filter(device__serial="DEMOZK0001").count() == 50
+    assert DeviceIdentity.objects.filter(device__serial="DEMOHIK0001", ref="50").exists()
+
+
+def test_the_demo_command_prints_the_device_settings_but_never_logs_the_secret(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    out = io.StringIO()
+    with caplog.at_level(logging.DEBUG):
+        call_command("demo", "--no-serve", "--workers", "10", "--addr", "192.168.1.20:8000", stdout=out)
+    text = out.getvalue()
+    secret = Device.objects.get(serial="DEMOHIK0001").secret
+    assert "DEMOZK0001" in text and "/iclock/cdata" in text and "192.168.1.20" in text
+    assert f"http://192.168.1.20:8000/devices/hik/{secret}/events" in text
+    assert secret not in caplog.text

@@ -19,7 +19,20 @@ from realname.workers.models import Employment
 pytestmark = pytest.mark.django_db
 
 SCHEMA = realname_api.get_openapi_schema(path_prefix="/api/v1/")
-CREATE_PATHS = sorted(path for path, methods in SCHEMA["paths"].items() if "post" in methods)
+# Endpoints a user token opens. The device-signed batch endpoint (no "security" entry: the device signs each
+# request) is fuzzed with signed junk in realname/attendance/tests/test_native_api.py.
+CREATE_PATHS = sorted(
+    path for path, methods in SCHEMA["paths"].items() if "post" in methods and methods["post"].get("security")
+)
+DEVICE_SIGNED_PATHS = sorted(
+    path
+    for path, methods in SCHEMA["paths"].items()
+    if "post" in methods and not methods["post"].get("security")
+)
+
+
+def test_only_the_device_batch_endpoint_is_open_without_a_user_token() -> None:
+    assert DEVICE_SIGNED_PATHS == ["/api/v1/attendance/events"]
 
 
 def test_the_openapi_document_lists_every_endpoint(world: World) -> None:

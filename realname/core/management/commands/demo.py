@@ -8,7 +8,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
-from realname.core.demo_data import DEMO_PASSWORD, build_demo
+from realname.attendance.models import DeviceKind
+from realname.core.demo_data import DEMO_PASSWORD, DemoResult, build_demo
 
 
 class Command(BaseCommand):
@@ -36,6 +37,32 @@ class Command(BaseCommand):
         for username, role, scope in result.logins:
             self.stdout.write(f"  {username:<12} {role:<8} {scope}")
         self.stdout.write("")
+        self.write_devices(result, options["addr"])
         if not options["no_serve"]:
             self.stdout.write(f"在浏览器打开 http://{options['addr']}/ （Ctrl+C 停止）")
             call_command("runserver", options["addr"], use_reloader=False)
+
+    def write_devices(self, result: DemoResult, addr: str) -> None:
+        """The settings to enter on the demo terminals. The Hikvision URL holds the device's secret: it is
+        printed for the operator who owns the terminal, and deliberately never logged."""
+        base = f"http://{addr}"
+        host, _, port = addr.rpartition(":")
+        self.stdout.write("演示考勤设备（项目 DEMO-1）：")
+        for device in result.devices:
+            self.stdout.write(f"  {device.serial}  {device.name}  已映射人员 {device.identities} 名")
+            if device.kind == DeviceKind.ZKTECO:
+                self.stdout.write(
+                    f"    中控 PUSH：服务器地址 {host or addr}，端口 {port or 80}，"
+                    "路径 /iclock/cdata、/iclock/getrequest、/iclock/devicecmd"
+                    f"（设备序列号须为 {device.serial}）"
+                )
+                self.stdout.write(f"    PIN 1…{device.identities} = DEMO-1 的前 {device.identities} 名工人")
+            elif device.kind == DeviceKind.HIKVISION:
+                self.stdout.write(
+                    "    海康 ISAPI 事件推送地址（含设备密钥，请妥善保管）："
+                    f"{base}/devices/hik/{device.secret}/events"
+                )
+                self.stdout.write(
+                    f"    employeeNo 1…{device.identities} = DEMO-1 的前 {device.identities} 名工人"
+                )
+        self.stdout.write("")

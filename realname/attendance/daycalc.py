@@ -1,0 +1,403 @@
+"""Keeping DayRecords in step with the punches: the glue between the event table and the pure rules.
+
+Every write here is a recomputation: load the punches of the work days asked for, run
+:func:`realname.attendance.rules.compute_day` with the employment's rules (team rules win over the
+project's, which win over the platform defaults) and the holiday calendar, and upsert the result.
+
+* **Idempotent.** A day whose computed result equals the stored row is not written at all (its
+  ``computed_at`` does not move), so recomputing the same input twice writes nothing.
+* **Exact.** Late-arriving events (offline gates, replays) recompute only the work days they fall in:
+  :func:`recompute_for_events` groups them by (employment, work day).
+* **Bounded.** A batch costs a fixed number of queries (project, rules, holiday overrides, employment
+  locks, events, existing rows, one upsert), whatever the number of events or days.
+* **Serialised per employment.** The employments' rows are locked (``SELECT … FOR UPDATE``) before the
+  events are read, so a nightly close and an ingest touching the same person take turns and the later one
+  sees the earlier one's punches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from realname.attendance import rules as day_rules
+from realname.attendance.calendar import HolidayCalendar
+from realname.attendance.days import DEFAULT_DAY_RULES, AttendanceRules, DayRecord, HolidayOverride
+from realname.attendance.models import AccessEvent
+from realname.core.services import create_row, update_row
+from realname.orgs.models import Project, Team
+from realname.workers.models import Employment
+
+if TYPE_CHECKING:
+    from realname.attendance.calendar import DayKind
+
+# Fields of a DayRecord that the computation decides (compared to tell whether a day changed).
+COMPUTED_FIELDS: tuple[str, ...] = (
+    "project_id",
+    "worker_id",
+    "day_kind",
+    "first_in",
+    "last_out",
+    "intervals",
+    "hours",
+    "overtime_hours",
+    "overtime_kind",
+    "areas",
+    "statuses",
+    "reasons",
+    "auto_clock_out",
+    "fatigue",
+    "event_ids",
+)
+_UPSERT_FIELDS: list[str] = [*(f.removesuffix("_id") for f in COMPUTED_FIELDS), "computed_at"]
+_EMPLOYMENT_CHUNK = 500
+_WRITE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class RecomputeResult:
+    """What a recomputation did: rows created, rows changed, and days that came out as already stored."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: RecomputeResult) -> RecomputeResult:
+        return RecomputeResult(
+            self.created + other.created, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+    @property
+    def written(self) -> int:
+        return self.created + self.updated
+
+
+# --- rules and calendar ---------------------------------------------------------------------------------
+
+
+class RuleBook:
+    """The attendance rules of one project and its teams, loaded in one query."""
+
+    def __init__(self, project: Project | int) -> None:
+        project_id = project if isinstance(project, int) else project.pk
+        self._project: day_rules.DayRules = DEFAULT_DAY_RULES
+        self._teams: dict[int, day_rules.DayRules] = {}
+        for row in AttendanceRules.objects.filter(project_id=project_id):
+            if row.team_id is None:
+                self._project = row.to_day_rules()
+            else:
+                self._teams[row.team_id] = row.to_day_rules()
+
+    def for_team(self, team_id: int | None) -> day_rules.DayRules:
+        if team_id is not None and team_id in self._teams:
+            return self._teams[team_id]
+        return self._project
+
+
+def rules_for(employment: Employment) -> day_rules.DayRules:
+    """The rules that apply to an employment: its team's, else its project's, else the platform defaults."""
+    return RuleBook(employment.project_id).for_team(employment.team_id)
+
+
+def holiday_calendar() -> HolidayCalendar:
+    """The holiday calendar with every override stored as data (one query; build one per request/batch)."""
+    overrides: dict[dt.date, tuple[DayKind, str]] = {
+        row.date: (row.kind, row.name)  # type: ignore[misc]  # kind is a DayKind by its choices
+        for row in HolidayOverride.objects.all()
+    }
+    return HolidayCalendar(overrides)
+
+
+# --- computing and storing ------------------------------------------------------------------------------
+
+
+def _payload(result: day_rules.DayResult, employment: Employment) -> dict[str, Any]:
+    """A DayResult as DayRecord field values, in the plain JSON shapes the database gives back."""
+    return {
+        "project_id": employment.project_id,
+        "worker_id": employment.worker_id,
+        "day_kind": result.day_kind,
+        "first_in": result.first_in,
+        "last_out": result.last_out,
+        "intervals": [
+            {
+                "start": iv.start.isoformat(),
+                "end": iv.end.isoformat(),
+                "in": iv.in_source_id,
+                "out": iv.out_source_id,
+                "auto": iv.auto,
+            }
+            for iv in result.intervals
+        ],
+        "hours": result.worked_hours,
+        "overtime_hours": result.overtime_hours,
+        "overtime_kind": result.overtime_kind,
+        "areas": list(result.areas),
+        "statuses": list(result.statuses),
+        "reasons": [
+            {"code": r.code, "message": r.message_zh, "detail": dict(r.detail)} for r in result.reasons
+        ],
+        "auto_clock_out": result.auto_clock_out,
+        "fatigue": result.fatigue,
+        "event_ids": list(result.source_ids),
+    }
+
+
+def _same(value: Any, stored: Any) -> bool:
+    if isinstance(value, Decimal) and stored is not None:
+        return value == Decimal(stored)
+    return bool(value == stored)
+
+
+def _windows(dates: Iterable[dt.date], tz: ZoneInfo) -> Q:
+    """Instants that can belong to these work days: each date ±1 day (any work-day start), merged."""
+    spans: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(dates)):
+        lo, hi = day - dt.timedelta(days=1), day + dt.timedelta(days=2)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(hi, spans[-1][1]))
+        else:
+            spans.append((lo, hi))
+    q = Q()
+    for lo, hi in spans:
+        q |= Q(
+            occurred_at__gte=dt.datetime.combine(lo, dt.time(0), tzinfo=tz),
+            occurred_at__lt=dt.datetime.combine(hi, dt.time(0), tzinfo=tz),
+        )
+    return q
+
+
+def _recompute_chunk(
+    project: Project,
+    wanted: Mapping[int, set[dt.date]],
+    book: RuleBook,
+    calendar: HolidayCalendar,
+    now: dt.datetime,
+) -> RecomputeResult:
+    tz = ZoneInfo(project.time_zone)
+    employments = {
+        e.pk: e
+        for e in Employment.objects.select_for_update().filter(pk__in=wanted, project=project).order_by("pk")
+    }
+    all_dates = set().union(*wanted.values()) if wanted else set()
+    punches: dict[tuple[int, dt.date], list[day_rules.Punch]] = defaultdict(list)
+    rows = (
+        AccessEvent.objects.filter(_windows(all_dates, tz), employment_id__in=list(employments))
+        .order_by()
+        .values_list("employment_id", "public_id", "occurred_at", "direction", "device__area")
+    )
+    for employment_id, public_id, occurred_at, direction, area in rows:
+        employment = employments[employment_id]
+        rules = book.for_team(employment.team_id)
+        day = day_rules.work_date(occurred_at, rules, tz)
+        if day in wanted[employment_id]:
+            punches[(employment_id, day)].append(
+                day_rules.Punch(
+                    at=occurred_at,
+                    direction=cast(day_rules.Direction, direction),  # the model's check constraint
+                    source_id=str(public_id),
+                    area=area,
+                )
+            )
+
+    stored = {
+        (r.employment_id, r.work_date): r
+        for r in DayRecord.objects.filter(employment_id__in=list(employments), work_date__in=all_dates)
+    }
+    kinds = {day: calendar.kind(day) for day in all_dates}
+    writes: list[DayRecord] = []
+    created = updated = unchanged = 0
+    for employment_id, employment in employments.items():
+        rules = book.for_team(employment.team_id)
+        for day in sorted(wanted[employment_id]):
+            result = day_rules.compute_day(day, punches.get((employment_id, day), ()), rules, tz, kinds[day])
+            values = _payload(result, employment)
+            existing = stored.get((employment_id, day))
+            if existing is not None and all(_same(v, getattr(existing, k)) for k, v in values.items()):
+                unchanged += 1
+                continue
+            if existing is None:
+                created += 1
+            else:
+                updated += 1
+            writes.append(DayRecord(employment_id=employment_id, work_date=day, computed_at=now, **values))
+    if writes:
+        DayRecord.objects.bulk_create(
+            writes,
+            batch_size=_WRITE_BATCH,
+            update_conflicts=True,
+            unique_fields=["employment", "work_date"],
+            update_fields=_UPSERT_FIELDS,
+        )
+    return RecomputeResult(created, updated, unchanged)
+
+
+def _recompute(
+    project: Project,
+    wanted: Mapping[int, Iterable[dt.date]],
+    *,
+    calendar: HolidayCalendar | None = None,
+) -> RecomputeResult:
+    """Recompute the given (employment id → work days) of one project, in chunks of employments."""
+    plan = {employment_id: set(dates) for employment_id, dates in wanted.items() if dates}
+    if not plan:
+        return RecomputeResult()
+    book = RuleBook(project)
+    calendar = calendar or holiday_calendar()
+    now = timezone.now()
+    total = RecomputeResult()
+    ids = sorted(plan)
+    for start in range(0, len(ids), _EMPLOYMENT_CHUNK):
+        chunk = {
+            employment_id: plan[employment_id] for employment_id in ids[start : start + _EMPLOYMENT_CHUNK]
+        }
+        total += _recompute_chunk(project, chunk, book, calendar, now)
+    return total
+
+
+@transaction.atomic
+def recompute_days(
+    *, employment: Employment, dates: Iterable[dt.date], calendar: HolidayCalendar | None = None
+) -> RecomputeResult:
+    """Recompute one employment's DayRecords for ``dates`` (work days) from its events; unchanged days
+    are not written."""
+    project = Project.objects.get(pk=employment.project_id)
+    return _recompute(project, {employment.pk: set(dates)}, calendar=calendar)
+
+
+@transaction.atomic
+def recompute_project_days(
+    *,
+    project: Project,
+    dates: Iterable[dt.date],
+    employments: Iterable[Employment] | None = None,
+    calendar: HolidayCalendar | None = None,
+) -> RecomputeResult:
+    """Recompute ``dates`` for many employments of a project at once (default: every employment on site
+    on any of those dates) — the bulk path for back-fills and rule changes."""
+    days = sorted(set(dates))
+    if not days:
+        return RecomputeResult()
+    if employments is None:
+        ids = list(
+            Employment.objects.filter(project=project, entry_date__lte=days[-1])
+            .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=days[0]))
+            .values_list("pk", flat=True)
+        )
+    else:
+        ids = [e.pk for e in employments]
+    return _recompute(project, dict.fromkeys(ids, set(days)), calendar=calendar)
+
+
+@transaction.atomic
+def recompute_for_events(
+    events: Sequence[AccessEvent], *, calendar: HolidayCalendar | None = None
+) -> RecomputeResult:
+    """Recompute exactly the work days these (new) events fall in, per employment; events of unknown
+    persons are skipped. The ingest service calls this in its transaction, after storing the events."""
+    known = [event for event in events if event.employment_id is not None]
+    if not known:
+        return RecomputeResult()
+    projects = {p.pk: p for p in Project.objects.filter(pk__in={event.project_id for event in known})}
+    team_of = dict(
+        Employment.objects.filter(pk__in={event.employment_id for event in known}).values_list(
+            "pk", "team_id"
+        )
+    )
+    calendar = calendar or holiday_calendar()
+    by_project: dict[int, dict[int, set[dt.date]]] = defaultdict(lambda: defaultdict(set))
+    books: dict[int, RuleBook] = {}
+    for event in known:
+        project = projects[event.project_id]
+        book = books.get(project.pk) or books.setdefault(project.pk, RuleBook(project))
+        employment_id = event.employment_id
+        if employment_id is None:  # an unknown person's punch belongs to nobody's day
+            continue
+        rules = book.for_team(team_of[employment_id])
+        day = day_rules.work_date(event.occurred_at, rules, ZoneInfo(project.time_zone))
+        by_project[project.pk][employment_id].add(day)
+    total = RecomputeResult()
+    for project_id, wanted in by_project.items():
+        total += _recompute(projects[project_id], wanted, calendar=calendar)
+    return total
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    """The nightly close of one project's day: how many employments were on site and what was written."""
+
+    project: str
+    work_date: dt.date
+    on_site: int
+    already: int
+    result: RecomputeResult
+
+
+@transaction.atomic
+def close_day(
+    *, project: Project, work_date: dt.date, calendar: HolidayCalendar | None = None
+) -> CloseResult:
+    """Give every employment on site on ``work_date`` a DayRecord: those with no record yet (no events,
+    or events not yet computed) are computed now — absent on workdays, rest day or holiday otherwise.
+    Days that already have a record are left alone, so running it again changes nothing."""
+    on_site = list(
+        Employment.objects.filter(project=project, entry_date__lte=work_date)
+        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=work_date))
+        .values_list("pk", flat=True)
+    )
+    done = set(
+        DayRecord.objects.filter(project=project, work_date=work_date, employment_id__in=on_site).values_list(
+            "employment_id", flat=True
+        )
+    )
+    missing = {employment_id: {work_date} for employment_id in on_site if employment_id not in done}
+    result = _recompute(project, missing, calendar=calendar)
+    return CloseResult(project.code, work_date, len(on_site), len(done), result)
+
+
+def yesterday_in(project: Project, *, now: dt.datetime | None = None) -> dt.date:
+    """The calendar date before today in the project's time zone (the day a nightly close closes)."""
+    moment = now or timezone.now()
+    return moment.astimezone(ZoneInfo(project.time_zone)).date() - dt.timedelta(days=1)
+
+
+# --- settings as data -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def set_attendance_rules(*, project: Project, team: Team | None = None, **fields: Any) -> AttendanceRules:
+    """Create or change the rules of a project (``team`` None) or of one of its teams, validated and
+    audited. Existing DayRecords keep their values until recomputed (``recompute_project_days``)."""
+    row = AttendanceRules.objects.filter(project=project, team=team).first()
+    if row is None:
+        return create_row(AttendanceRules, project=project, team=team, **fields)
+    return update_row(row, **fields)
+
+
+@transaction.atomic
+def set_holiday_override(*, date: dt.date, kind: str, name: str = "") -> HolidayOverride:
+    """Enter an officially announced day kind for a date (validated, audited) and recompute the
+    DayRecords already stored for that date."""
+    row = HolidayOverride.objects.filter(date=date).first()
+    if row is None:
+        row = create_row(HolidayOverride, date=date, kind=kind, name=name)
+    else:
+        row = update_row(row, kind=kind, name=name)
+    calendar = holiday_calendar()
+    affected: dict[int, list[int]] = defaultdict(list)
+    for project_id, employment_id in DayRecord.objects.filter(work_date=date).values_list(
+        "project_id", "employment_id"
+    ):
+        affected[project_id].append(employment_id)
+    for project in Project.objects.filter(pk__in=affected):
+        _recompute(project, dict.fromkeys(affected[project.pk], {date}), calendar=calendar)
+    return row
