@@ -18,13 +18,13 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
-from realname.attendance import native, services
+from realname.attendance import native, onsite, services
 from realname.attendance.models import AccessEvent, DeviceKind
 from realname.attendance.schemas import (
     AccessEventOut,
@@ -39,6 +39,7 @@ from realname.attendance.schemas import (
 )
 from realname.core.api_errors import ERRORS, NUL_MESSAGE, FieldErrors, Message
 from realname.core.middleware import client_ip
+from realname.orgs.models import Project
 from realname.workers.models import Employment, EmploymentStatus
 
 log = logging.getLogger(__name__)
@@ -309,3 +310,79 @@ def check_in(request: HttpRequest, payload: CheckinIn) -> Status[CheckinOut]:
         created=checkin.created, event=event_out(event), outside_geofence=checkin.outside_geofence
     )
     return Status(201 if checkin.created else 200, body)
+
+
+# --- who is on site now -------------------------------------------------------------------------------------
+
+
+class OnsitePersonOut(Schema):
+    worker: EventWorkerOut | None = Field(None, description="工人；未登记人员为 null")
+    id_number_masked: str = Field("", description="脱敏证件号码")
+    team: str = Field("", description="班组")
+    trade: str = Field("", description="工种代码")
+    person_ref: str = Field(..., description="设备上的人员标识")
+    person_ref_kind: str = Field(..., description="标识类型")
+    entered_at: str = Field(..., description="进场时间（项目时区，ISO 8601）")
+    area: str = Field("", description="闸机/作业区域")
+    device: str = Field(..., description="设备序列号")
+    event: uuid.UUID = Field(..., description="使其在场的刷卡事件 id")
+
+
+class OnsiteAreaOut(Schema):
+    area: str
+    count: int
+    unknown: int
+
+
+class OnsiteOut(Schema):
+    project: str
+    at: str = Field(..., description="统计时间（项目时区）")
+    since: str = Field(..., description="统计窗口起点（项目时区）")
+    total: int
+    areas: list[OnsiteAreaOut]
+    people: list[OnsitePersonOut]
+    unknown: list[OnsitePersonOut] = Field(..., description="在场的未登记人员（疏散时同样需清点）")
+
+
+def _onsite_person(item: onsite.Inside, zone: ZoneInfo) -> OnsitePersonOut:
+    event = item.event
+    worker, employment = event.worker, event.employment
+    return OnsitePersonOut(
+        worker=EventWorkerOut(id=worker.public_id, name=worker.name) if worker is not None else None,
+        id_number_masked=worker.id_number_masked if worker is not None else "",
+        team=employment.team.name if employment is not None and employment.team is not None else "",
+        trade=employment.trade if employment is not None else "",
+        person_ref=event.person_ref,
+        person_ref_kind=event.person_ref_kind,
+        entered_at=event.occurred_at.astimezone(zone).isoformat(),
+        area=item.area,
+        device=event.device.serial,
+        event=event.public_id,
+    )
+
+
+@router.get(
+    "/projects/{code}/onsite",
+    response={200: OnsiteOut, **ERRORS},
+    summary="在场人员（应急点名）/ who is on site now",
+    description=(
+        "项目内权限范围内、最近 16 小时内最后一次打卡为进场的人员，按最后进场闸机的区域分组；方向未知的"
+        "打卡按先进后出交替推定。`unknown` 列出仍在场的未登记人员。"
+        "页面：`/attendance/projects/{项目id}/onsite/`。"
+    ),
+)
+def onsite_now(request: HttpRequest, code: str) -> OnsiteOut:
+    project = restrict(Project.objects.all(), request.user, Perm.WORKERS_VIEW).filter(code=code).first()
+    if project is None:
+        raise Http404
+    muster = onsite.list_onsite(project=project, user=request.user)
+    zone = ZoneInfo(project.time_zone)
+    return OnsiteOut(
+        project=project.code,
+        at=muster.at.astimezone(zone).isoformat(),
+        since=muster.since.astimezone(zone).isoformat(),
+        total=muster.total,
+        areas=[OnsiteAreaOut(area=g.area, count=g.count, unknown=g.unknown) for g in muster.areas],
+        people=[_onsite_person(p, zone) for p in muster.people],
+        unknown=[_onsite_person(p, zone) for p in muster.unknown],
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path, re_path
 
-from realname.attendance import views_devices
+from realname.attendance import views, views_devices
 
 app_name = "attendance"
 
@@ -13,4 +13,5 @@ urlpatterns = [
     re_path(r"^iclock/getrequest(?:\.aspx)?$", views_devices.iclock_getrequest, name="iclock_getrequest"),
     re_path(r"^iclock/devicecmd(?:\.aspx)?$", views_devices.iclock_devicecmd, name="iclock_devicecmd"),
     path("devices/hik/<str:secret>/events", views_devices.hikvision_events, name="hikvision_events"),
+    path("attendance/projects/<uuid:project_id>/onsite/", views.onsite, name="onsite"),
 ]
