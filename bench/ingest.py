@@ -1,0 +1,388 @@
+"""Benchmark: gate punches through the ingest service, beside a plain multi-row INSERT of the same rows.
+
+    python -m bench.ingest [--events N] [--workers W] [--runs R]
+
+Uses its own fresh database (see bench.import_workers: a temporary SQLite file, or realname_bench on the
+PostgreSQL server DATABASE_URL names). Builds a project with W workers (default 10,000) mapped by PIN on
+one ZKTeco device (rows made with bulk_create: the setup is not what is measured), and N punches (default
+100,000: an in and an out a day per worker, over as many days as it takes) written as ZKTeco ATTLOG
+bodies of 500 lines each, in time order, and parsed up front.
+
+Measured, each the best of R runs (the tables are emptied between runs, outside the timing):
+
+* **ingest** — every batch through ``attendance.services.ingest_events``, the real path: identifiers
+  mapped, INSERT … ON CONFLICT DO NOTHING, new rows read back, ledger leaves appended, the days touched
+  recomputed, one transaction a batch;
+* the same without the day recompute (``recompute_for_events`` replaced by a no-op), to show its share;
+* **plain** — the same rows (identifiers already resolved) bulk-inserted, 500 a statement and one
+  transaction a batch, into a scratch copy of the access-event table with the same columns, constraints
+  and indexes.
+
+The HTTP layer (gunicorn, the iclock views, raw-message storage) is not part of this bench.
+The last line is one JSON object; value and baseline are events/s, ratio = ingest rate / plain rate.
+Target: ratio ≥ 1/3, and ≥ 20,000 events/s on PostgreSQL (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import random
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from unittest import mock
+
+from bench.import_workers import drop_database, prepare_database, setup_django
+
+TARGET_RATIO = 1 / 3
+TARGET_PG_RATE = 20_000
+BATCH = 500
+SERIAL = "BENCHZK0001"
+FIRST_DAY = dt.date(2026, 10, 12)  # a Monday
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    from realname.core.context import acting_as
+
+    with acting_as(None, via="command"):
+        yield
+
+
+def build_site(workers: int, *, entry_date: dt.date = dt.date(2026, 9, 1)) -> tuple[Any, Any, list[Any]]:
+    """A project, its ZKTeco gate and ``workers`` employments mapped project-wide by PIN "1".."W".
+
+    Returns (project, device, employments in PIN order). Rows are made with bulk_create: the ID data is
+    placeholder text, never read by the measured code."""
+    from realname.attendance import services
+    from realname.attendance.models import DeviceIdentity, DeviceKind
+    from realname.core import dictionaries, synthetic
+    from realname.orgs import services as org_services
+    from realname.orgs.models import Participant
+    from realname.workers.models import Employment, Worker
+
+    rng = random.Random(3)
+    gc = org_services.create_company(
+        name="基准总承包建设集团有限公司", credit_code=synthetic.credit_code(rng)
+    )
+    project = org_services.create_project(
+        code="BENCH1", name="基准测试项目", general_contractor=gc, region_code="110105", category="01"
+    )
+    participant = Participant.objects.get(project=project, role="009")
+    teams = [org_services.create_team(participant=participant, name=f"基准{n}班") for n in range(1, 5)]
+    device = services.register_device(project=project, kind=DeviceKind.ZKTECO, serial=SERIAL, name="东门")
+    trades = list(dictionaries.table("trades"))
+    people = Worker.objects.bulk_create(
+        [
+            Worker(
+                name=f"工人{i}",
+                id_number_enc="bench",
+                id_number_index=f"bench-{i:08d}",
+                id_number_masked="110105********000X",
+            )
+            for i in range(1, workers + 1)
+        ],
+        batch_size=1000,
+    )
+    if people and people[0].pk is None:  # backends that do not return keys from a bulk insert
+        people = list(Worker.objects.order_by("pk"))
+    employments = Employment.objects.bulk_create(
+        [
+            Employment(
+                project=project,
+                participant=participant,
+                team=teams[i % len(teams)],
+                worker=person,
+                trade=trades[i % len(trades)],
+                entry_date=entry_date,
+            )
+            for i, person in enumerate(people)
+        ],
+        batch_size=1000,
+    )
+    if employments and employments[0].pk is None:
+        employments = list(Employment.objects.filter(project=project).order_by("pk"))
+    DeviceIdentity.objects.bulk_create(
+        [
+            DeviceIdentity(project=project, kind=DeviceKind.ZKTECO, ref_kind="pin", ref=str(n), employment=e)
+            for n, e in enumerate(employments, start=1)
+        ],
+        batch_size=1000,
+    )
+    device.refresh_from_db()
+    return project, device, employments
+
+
+def punch_times(rng: random.Random, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """A realistic in (07:20–08:40) and out (16:50–18:40) on ``day``, device wall-clock time."""
+    start = dt.datetime.combine(day, dt.time(7, 20))
+    clock_in = start + dt.timedelta(seconds=rng.randrange(80 * 60))
+    clock_out = start + dt.timedelta(hours=9, minutes=30, seconds=rng.randrange(110 * 60))
+    return clock_in, clock_out
+
+
+def attlog_bodies(workers: int, events: int) -> list[bytes]:
+    """``events`` ATTLOG lines (an in and an out per worker and day, days in turn, each day's lines in
+    time order) cut into bodies of ``BATCH`` lines — what the gate would upload."""
+    rng = random.Random(5)
+    lines: list[tuple[dt.datetime, str]] = []
+    day = FIRST_DAY
+    while len(lines) < events:
+        todays: list[tuple[dt.datetime, str]] = []
+        for pin in range(1, workers + 1):
+            clock_in, clock_out = punch_times(rng, day)
+            verify = rng.choice("1115")  # mostly fingerprint, some card
+            todays.append((clock_in, f"{pin}\t{clock_in:%Y-%m-%d %H:%M:%S}\t0\t{verify}\t0\t0"))
+            todays.append((clock_out, f"{pin}\t{clock_out:%Y-%m-%d %H:%M:%S}\t1\t{verify}\t0\t0"))
+        todays.sort()
+        lines.extend(todays[: events - len(lines)])
+        day += dt.timedelta(days=1)
+    return [
+        "\n".join(text for _, text in lines[i : i + BATCH]).encode() + b"\n"
+        for i in range(0, len(lines), BATCH)
+    ]
+
+
+def _plain_model() -> Any:
+    """An unmanaged copy of AccessEvent (same columns, constraints and indexes) on a scratch table."""
+    from django.db import models
+
+    from realname.attendance.models import AccessEvent
+
+    attrs: dict[str, Any] = {"__module__": __name__}
+    for f in AccessEvent._meta.local_fields:
+        if f.primary_key:
+            continue
+        name, _path, args, kwargs = f.deconstruct()
+        if f.is_relation:
+            kwargs["related_name"] = "+"
+        attrs[name] = type(f)(*args, **kwargs)
+    meta = AccessEvent._meta
+    attrs["Meta"] = type(
+        "Meta",
+        (),
+        {
+            "app_label": "attendance",
+            "db_table": "bench_plain_event",
+            "managed": False,
+            "constraints": [c.clone() for c in meta.constraints],
+            "indexes": [i.clone() for i in meta.indexes],
+        },
+    )
+    for item in [*attrs["Meta"].constraints, *attrs["Meta"].indexes]:
+        item.name = f"bp_{item.name}"[:30]
+    return type("BenchPlainEvent", (models.Model,), attrs)
+
+
+def _empty_event_tables() -> None:
+    from realname.attendance.days import DayRecord
+    from realname.attendance.models import AccessEvent, Device
+    from realname.ledger.models import Checkpoint, LedgerLeaf, LedgerState
+
+    DayRecord.objects.all().delete()
+    LedgerLeaf.objects.all().delete()
+    Checkpoint.objects.all().delete()
+    LedgerState.objects.all().delete()
+    AccessEvent.objects.all()._raw_delete(AccessEvent.objects.db)
+    Device.objects.update(last_seen_at=None, clock_skew_seconds=None)
+
+
+def _received(items: list[Any]) -> dt.datetime:
+    """When a live gate's upload arrives: a minute after its last punch (so no clock-skew flags)."""
+    from zoneinfo import ZoneInfo
+
+    last = max(item.local_time for item in items)
+    return (last + dt.timedelta(minutes=1)).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def time_ingest(device: Any, batches: list[list[Any]], *, days: bool) -> float:
+    from realname.attendance import services
+    from realname.attendance.daycalc import RecomputeResult
+
+    patch: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if not days:
+        patch = mock.patch.object(services, "recompute_for_events", lambda events: RecomputeResult())
+    with patch:
+        start = time.perf_counter()
+        for items in batches:
+            services.ingest_events(
+                device=device, parsed=items, raw_message=None, source="zkteco", received_at=_received(items)
+            )
+        return time.perf_counter() - start
+
+
+def time_plain(model: Any, rows: list[list[dict[str, Any]]]) -> float:
+    from django.db import transaction
+
+    start = time.perf_counter()
+    for batch in rows:
+        with transaction.atomic():
+            model.objects.bulk_create([model(**row) for row in batch], batch_size=BATCH)
+    return time.perf_counter() - start
+
+
+def plain_rows(device: Any, batches: list[list[Any]]) -> list[list[dict[str, Any]]]:
+    """The same punches as column values, identifiers resolved and times localised (done by the ingest
+    service inside its timing; here beforehand, so the baseline is the INSERT alone)."""
+    from zoneinfo import ZoneInfo
+
+    from realname.attendance.models import DeviceIdentity
+
+    mapping = dict(
+        DeviceIdentity.objects.filter(project_id=device.project_id).values_list("ref", "employment_id")
+    )
+    workers = dict(
+        DeviceIdentity.objects.filter(project_id=device.project_id).values_list(
+            "ref", "employment__worker_id"
+        )
+    )
+    zone = ZoneInfo(device.time_zone or "Asia/Shanghai")
+    out = []
+    for items in batches:
+        received = _received(items)
+        out.append(
+            [
+                {
+                    "project_id": device.project_id,
+                    "device_id": device.pk,
+                    "device_event_key": e.device_event_key,
+                    "person_ref": e.person_ref,
+                    "person_ref_kind": e.person_ref_kind,
+                    "employment_id": mapping.get(e.person_ref),
+                    "worker_id": workers.get(e.person_ref),
+                    "occurred_at": e.local_time.replace(tzinfo=zone).astimezone(dt.UTC),
+                    "device_local_time": e.local_time.strftime("%Y-%m-%d %H:%M:%S"),
+                    "direction": e.direction,
+                    "method": e.method,
+                    "source": "zkteco",
+                    "received_at": received,
+                    "flags": [],
+                }
+                for e in items
+            ]
+        )
+    return out
+
+
+def best(label: str, runs: int, measure: Callable[[], float], reset: Callable[[], None]) -> list[float]:
+    times = []
+    for _ in range(runs):
+        reset()
+        times.append(measure())
+        print(f"  {label}: {times[-1]:.2f}s", flush=True)
+    return times
+
+
+def run(events: int, workers: int, runs: int) -> dict[str, Any]:
+    kind, cleanup = prepare_database()
+    try:
+        setup_django()
+        from django.core.management import call_command
+        from django.db import connection
+
+        from realname.attendance.days import DayRecord
+        from realname.attendance.models import AccessEvent
+        from realname.attendance.protocols import zkteco
+        from realname.ledger import selectors as ledger
+
+        call_command("migrate", verbosity=0)
+        with _quiet():
+            start = time.perf_counter()
+            project, device, _ = build_site(workers)
+            bodies = attlog_bodies(workers, events)
+            batches: list[list[Any]] = []
+            for body in bodies:
+                parsed = zkteco.parse_attlog(body)
+                assert not parsed.errors, parsed.errors[:3]
+                batches.append(parsed.items)
+            rows = plain_rows(device, batches)
+            plain = _plain_model()
+            with connection.schema_editor() as editor:
+                editor.create_model(plain)
+            took = time.perf_counter() - start
+            days = len({item.local_time.date() for items in batches for item in items})
+            print(
+                f"准备：{workers} 名工人（按 PIN 映射）、1 台中控考勤机、{events} 条打卡（{days} 天，"
+                f"{len(batches)} 批 × {BATCH}）用时 {took:.1f}s / setup"
+            )
+
+            def reset_plain() -> None:
+                plain.objects.all()._raw_delete(plain.objects.db)
+
+            plain_times = best("plain INSERT", runs, lambda: time_plain(plain, rows), reset_plain)
+            bare_times = best(
+                "ingest without day recompute",
+                runs,
+                lambda: time_ingest(device, batches, days=False),
+                _empty_event_tables,
+            )
+            ingest_times = best(
+                "ingest (real path)",
+                runs,
+                lambda: time_ingest(device, batches, days=True),
+                _empty_event_tables,
+            )
+            stored = AccessEvent.objects.count()
+            day_rows = DayRecord.objects.count()
+            assert stored == events, (stored, events)
+            assert AccessEvent.objects.filter(ledger_index__isnull=True).count() == 0
+            assert ledger.tree_size() == events
+            verdict = ledger.verify_ledger()
+            assert verdict.ok, [str(f) for f in verdict.findings[:5]]
+            # Every batch again: a gate re-sending what it already sent (all duplicates).
+            start = time.perf_counter()
+            time_ingest(device, batches, days=True)
+            resend = time.perf_counter() - start
+            assert AccessEvent.objects.count() == events
+            del project
+    finally:
+        drop_database(kind, cleanup)
+    plain_time, bare_time, ingest_time = min(plain_times), min(bare_times), min(ingest_times)
+    rate, plain_rate, bare_rate = events / ingest_time, events / plain_time, events / bare_time
+    ratio = rate / plain_rate
+    print(f"数据库 / database: {kind}；各取 {runs} 次中最快的一次 / best of {runs}")
+    print(f"普通多行 INSERT / plain multi-row INSERT: {plain_time:.2f}s = {plain_rate:,.0f} 条/s")
+    print(
+        f"接入（不重算日考勤）/ ingest without day recompute: {bare_time:.2f}s = {bare_rate:,.0f} 条/s "
+        f"({bare_rate / plain_rate:.3f} of plain)"
+    )
+    print(
+        f"接入（去重+账本+重算日考勤）/ ingest, real path: {ingest_time:.2f}s = {rate:,.0f} 条/s；"
+        f"生成日考勤 {day_rows} 条 / DayRecords"
+    )
+    print(
+        f"全部重发（均为重复）/ every batch re-sent (all duplicates): {resend:.2f}s"
+        f" = {events / resend:,.0f} 条/s"
+    )
+    print("账本校验通过 / ledger_verify clean; HTTP (gunicorn) not measured here")
+    ok = ratio >= TARGET_RATIO and (kind != "postgresql" or rate >= TARGET_PG_RATE)
+    pg_note = f"，且 ≥ {TARGET_PG_RATE:,} 条/s（PostgreSQL）" if kind == "postgresql" else ""
+    print(f"接入速率为普通 INSERT 的 {ratio:.3f}（目标 ≥ 1/3{pg_note}，{'达标' if ok else '未达标'}）")
+    return {
+        "bench": "ingest",
+        "database": kind,
+        "value": round(rate, 1),
+        "unit": "events/s",
+        "baseline": round(plain_rate, 1),
+        "ratio": round(ratio, 3),
+        "target": round(TARGET_RATIO, 3),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args(argv)
+    result = run(args.events, args.workers, args.runs)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
