@@ -27,6 +27,7 @@ from django.utils import timezone
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
 from realname.attendance.models import AccessEvent
+from realname.attendance.rules import infer_direction
 from realname.orgs.models import Project
 
 # How far back a punch still says where someone is: long enough for a day shift with overtime, short enough
@@ -36,16 +37,13 @@ WINDOW = dt.timedelta(hours=16)
 CLOCK_AHEAD_ALLOWANCE = dt.timedelta(minutes=5)
 
 IN = "01"
-OUT = "02"
 
 
 def inside_after(directions: Iterable[str]) -> bool:
     """Whether punch directions, oldest first, leave the person inside (the alternation of rules.py)."""
     previous = ""
     for direction in directions:
-        if not direction:
-            direction = OUT if previous == IN else IN
-        previous = direction
+        previous = infer_direction(previous, direction)
     return previous == IN
 
 

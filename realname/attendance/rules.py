@@ -291,13 +291,20 @@ def _debounce(punches: list[Punch], ctx: _Ctx) -> list[Punch]:
     return kept
 
 
+def infer_direction(previous: str, direction: str) -> str:
+    """A punch's direction: its own, or when the gate did not say, the opposite of the previous punch's
+    (the first punch of a sequence counts as an entry). The daily rules and the muster list share this."""
+    if direction:
+        return direction
+    return _OUT if previous == _IN else _IN
+
+
 def _directions(punches: list[Punch], ctx: _Ctx) -> list[tuple[Punch, str]]:
     out: list[tuple[Punch, str]] = []
     previous = ""
     for p in punches:
-        direction: str = p.direction
-        if not direction:
-            direction = _OUT if previous == _IN else _IN
+        direction = infer_direction(previous, p.direction)
+        if not p.direction:
             why = "当天第一次打卡视为进场" if not previous else f"上一条为{_DIRECTION_ZH[previous]}，交替"
             ctx.add(
                 "pairing.direction_inferred",
