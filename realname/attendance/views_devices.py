@@ -8,6 +8,7 @@ before it is parsed, and the device is answered only after the transaction has c
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -64,10 +65,8 @@ def _refuse_zkteco(request: HttpRequest, serial: str, device: Device | None) -> 
     return _text(reason, status=404 if device is None else 403)
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def iclock_cdata(request: HttpRequest) -> HttpResponse:
-    """GET: handshake (options=all) or plain check; POST: an upload (ATTLOG punches, OPERLOG, USERINFO…)."""
+def _zkteco_device(request: HttpRequest) -> tuple[Any, Device] | HttpResponse:
+    """The query and the registered, enabled device of a ZKTeco request — or the answer that refuses it."""
     try:
         query = zkteco.parse_query(request.META.get("QUERY_STRING", ""))
     except ProtocolError:
@@ -76,6 +75,17 @@ def iclock_cdata(request: HttpRequest) -> HttpResponse:
     refusal = _refuse_zkteco(request, query.sn, device)
     if refusal is not None or device is None:
         return refusal or _text(UNKNOWN_DEVICE, status=404)
+    return query, device
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def iclock_cdata(request: HttpRequest) -> HttpResponse:
+    """GET: handshake (options=all) or plain check; POST: an upload (ATTLOG punches, OPERLOG, USERINFO…)."""
+    found = _zkteco_device(request)
+    if isinstance(found, HttpResponse):
+        return found
+    query, device = found
     if request.method == "GET":
         services.touch_device(device=device)
         if query.options_all:
@@ -96,14 +106,10 @@ def iclock_cdata(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def iclock_getrequest(request: HttpRequest) -> HttpResponse:
     """The device's heartbeat: answer the next queued commands, or OK when there are none."""
-    try:
-        query = zkteco.parse_query(request.META.get("QUERY_STRING", ""))
-    except ProtocolError:
-        return _text("NO SN", status=400)
-    device = selectors.get_device_by_serial(query.sn)
-    refusal = _refuse_zkteco(request, query.sn, device)
-    if refusal is not None or device is None:
-        return refusal or _text(UNKNOWN_DEVICE, status=404)
+    found = _zkteco_device(request)
+    if isinstance(found, HttpResponse):
+        return found
+    query, device = found
     services.touch_device(device=device)
     commands = services.claim_commands(device=device)
     if not commands:
@@ -115,14 +121,10 @@ def iclock_getrequest(request: HttpRequest) -> HttpResponse:
 @require_POST
 def iclock_devicecmd(request: HttpRequest) -> HttpResponse:
     """The device's results of the commands it ran (one ID=…&Return=…&CMD=… line each)."""
-    try:
-        query = zkteco.parse_query(request.META.get("QUERY_STRING", ""))
-    except ProtocolError:
-        return _text("NO SN", status=400)
-    device = selectors.get_device_by_serial(query.sn)
-    refusal = _refuse_zkteco(request, query.sn, device)
-    if refusal is not None or device is None:
-        return refusal or _text(UNKNOWN_DEVICE, status=404)
+    found = _zkteco_device(request)
+    if isinstance(found, HttpResponse):
+        return found
+    query, device = found
     raw = _store(request, kind=DeviceKind.ZKTECO, device=device, serial=query.sn)
     result = services.process_raw_message(raw=raw)
     if result.retryable:
