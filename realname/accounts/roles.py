@@ -32,9 +32,20 @@ class Perm:
     EXPORT = "workers.export"
     AUDIT_VIEW = "audit.view"
     MANAGE_USERS = "accounts.manage"
+    ATTENDANCE_VIEW = "attendance.view"  # events, day records, monthly sheets, on-site list
+    CORRECTION_REQUEST = "attendance.request_correction"  # ask for a 补卡 (a team's or one's own)
+    CORRECTION_APPROVE = "attendance.approve_correction"  # approve or reject 补卡 requests
+    ATTENDANCE_RULES = "attendance.rules"  # attendance rules and holiday overrides
+    DEVICES_MANAGE = "devices.manage"  # gate devices, person mappings, command queue, raw messages
 
 
-_READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW}
+_READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW}
+_ATTENDANCE_ADMIN = {
+    Perm.CORRECTION_REQUEST,
+    Perm.CORRECTION_APPROVE,
+    Perm.ATTENDANCE_RULES,
+    Perm.DEVICES_MANAGE,
+}
 
 _ADMIN = frozenset(
     _READ
@@ -48,6 +59,7 @@ _ADMIN = frozenset(
         Perm.AUDIT_VIEW,
         Perm.MANAGE_USERS,
     }
+    | _ATTENDANCE_ADMIN
 )
 
 # The same permissions for a platform and a company administrator: what differs is the scope.
@@ -64,16 +76,29 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.EXPORT,
             Perm.AUDIT_VIEW,
         }
+        | _ATTENDANCE_ADMIN
     ),
     Role.LABOUR_MANAGER: frozenset(
-        _READ | {Perm.TEAMS_CHANGE, Perm.WORKERS_CHANGE, Perm.REVEAL_ID, Perm.REVEAL_BANK, Perm.EXPORT}
+        _READ
+        | {
+            Perm.TEAMS_CHANGE,
+            Perm.WORKERS_CHANGE,
+            Perm.REVEAL_ID,
+            Perm.REVEAL_BANK,
+            Perm.EXPORT,
+            Perm.CORRECTION_REQUEST,
+            Perm.CORRECTION_APPROVE,
+            Perm.DEVICES_MANAGE,
+        }
     ),
-    Role.TEAM_LEADER: frozenset(_READ),
+    Role.TEAM_LEADER: frozenset(_READ | {Perm.CORRECTION_REQUEST}),
     Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT}),
     Role.SAFETY_OFFICER: frozenset(_READ),
     Role.SUPERVISOR: frozenset(_READ),
     Role.REGULATOR: frozenset(_READ | {Perm.EXPORT}),
-    Role.WORKER: frozenset({Perm.ORGS_VIEW, Perm.WORKERS_VIEW}),
+    Role.WORKER: frozenset(
+        {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW, Perm.CORRECTION_REQUEST}
+    ),
 }
 
 

@@ -187,3 +187,31 @@ class DayRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.employment_id} {self.work_date.isoformat()} {','.join(self.statuses)}"
+
+
+class DayQueue(models.Model):
+    """How far day recomputation has caught up with the ledger (one row per installation).
+
+    Every accepted event is a ledger leaf, and leaves are numbered in commit order (appenders hold the
+    ledger's lock until they commit), so "the events with ``ledger_index >= done_size`` may have changed
+    a day that is not recomputed yet" is an exact, gap-free queue that costs the ingest nothing. In
+    ``inline`` mode the ingest recomputes its own days and moves the mark; in ``deferred`` mode
+    ``manage.py worker`` (or ``recompute_pending``) drains it in large batches after the commit.
+    """
+
+    SINGLETON = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON)
+    done_size = models.BigIntegerField(_("已计算到的账本叶子数"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("日考勤计算进度")
+        verbose_name_plural = _("日考勤计算进度")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="day_queue_single_row"),
+            models.CheckConstraint(condition=Q(done_size__gte=0), name="day_queue_size_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"days recomputed through leaf {self.done_size}"

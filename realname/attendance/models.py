@@ -256,4 +256,9 @@ class NativeNonce(models.Model):
         return f"{self.device_id}:{self.nonce}"
 
 
-from realname.attendance.days import AttendanceRules, DayRecord, HolidayOverride  # noqa: E402,F401
+from realname.attendance.days import (  # noqa: E402,F401
+    AttendanceRules,
+    DayQueue,
+    DayRecord,
+    HolidayOverride,
+)
