@@ -34,8 +34,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -192,12 +193,14 @@ def _offset(t: time, rules: DayRules) -> timedelta:
     return delta % timedelta(days=1)
 
 
+@lru_cache(maxsize=4096)
 def _anchor(day: date, t: time, rules: DayRules, tz: ZoneInfo) -> datetime:
     """The instant within work day ``day`` at local time of day ``t``."""
     calendar_day = day if t >= rules.work_day_start else day + timedelta(days=1)
     return datetime.combine(calendar_day, t, tzinfo=tz)
 
 
+@lru_cache(maxsize=4096)
 def _shift(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """Shift start and end instants of work day ``day`` (the end may fall on the next calendar day)."""
     start = _anchor(day, rules.shift_start, rules, tz)
@@ -205,18 +208,23 @@ def _shift(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, datetime
     return start, _utc(start) + (end_offset - _offset(rules.shift_start, rules))
 
 
+@lru_cache(maxsize=4096)
 def _window_end(day: date, rules: DayRules, tz: ZoneInfo) -> datetime:
     return datetime.combine(day + timedelta(days=1), rules.work_day_start, tzinfo=tz)
 
 
 def _utc(at: datetime) -> datetime:
     # Aware datetimes sharing a tzinfo subtract by wall clock; compare and subtract in UTC.
-    return at.astimezone(ZoneInfo("UTC"))
+    return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
 def _hm(at: datetime, day: date, tz: ZoneInfo, *, seconds: bool = False) -> str:
     local = at.astimezone(tz)
-    text = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    text = (
+        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+        if seconds
+        else f"{local.hour:02d}:{local.minute:02d}"
+    )
     if local.date() > day:
         return f"次日 {text}"
     if local.date() < day:
@@ -404,15 +412,23 @@ def _auto_close(open_in: Punch, ctx: _Ctx) -> Interval | None:
     return Interval(open_in.at.astimezone(tz), end.astimezone(tz), open_in.source_id, None, auto=True)
 
 
-def _break_overlap(iv: Interval, ctx: _Ctx) -> timedelta:
-    rules = ctx.rules
+@lru_cache(maxsize=4096)
+def _break_window(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The unpaid break of work day ``day`` as two UTC instants, or None without a break."""
     if rules.break_start is None or rules.break_end is None:
-        return timedelta(0)
-    b_start = _anchor(ctx.day, rules.break_start, rules, ctx.tz)
+        return None
+    b_start = _anchor(day, rules.break_start, rules, tz)
     b_end = b_start + (
         datetime.combine(date.min, rules.break_end) - datetime.combine(date.min, rules.break_start)
     ) % timedelta(days=1)
-    lo, hi = max(_utc(iv.start), _utc(b_start)), min(_utc(iv.end), _utc(b_end))
+    return _utc(b_start), _utc(b_end)
+
+
+def _break_overlap(iv: Interval, ctx: _Ctx) -> timedelta:
+    window = _break_window(ctx.day, ctx.rules, ctx.tz)
+    if window is None:
+        return timedelta(0)
+    lo, hi = max(_utc(iv.start), window[0]), min(_utc(iv.end), window[1])
     return max(hi - lo, timedelta(0))
 
 

@@ -25,6 +25,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Iterable, Sequence
+from json.encoder import encode_basestring as _encode_text  # what ensure_ascii=False uses
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import ForeignKey
@@ -37,7 +38,15 @@ def format_time(value: dt.datetime) -> str:
     """``value`` in UTC as ``YYYY-MM-DDTHH:MM:SSZ``; a naive datetime is refused (it has no instant)."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("an event time must be timezone-aware")
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    utc = value.astimezone(dt.UTC)
+    if utc.year < 1000:  # strftime's %Y does not pad on every platform; this layout never wrote such years
+        raise ValueError("an event time must be after the year 999")
+    return utc.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def _uuid_text(value: uuid.UUID | str) -> str:
+    """Lower-case hyphenated form; text is parsed (and so checked) first."""
+    return str(value) if isinstance(value, uuid.UUID) else str(uuid.UUID(value))
 
 
 def canonical_bytes(
@@ -53,20 +62,54 @@ def canonical_bytes(
     method: str,
     source: str,
 ) -> bytes:
-    """The canonical bytes from plain values (the ORM-free core of ``event_bytes``)."""
+    """The canonical bytes from plain values (the ORM-free core of ``event_bytes``).
+
+    Built as text directly — keys already in sorted order, each string value escaped by the very function
+    ``json.dumps(..., ensure_ascii=False)`` uses — because this runs once per ingested event;
+    :func:`reference_bytes` is the plain ``json.dumps`` form it must equal (a property test checks)."""
+    worker = "null" if worker_public_id is None else f'"{_uuid_text(worker_public_id)}"'
+    text = (
+        f'{{"at":"{format_time(occurred_at)}","device":{_quote(device_serial)},"dir":{_quote(direction)},'
+        f'"id":"{_uuid_text(public_id)}","key":{_quote(device_event_key)},"method":{_quote(method)},'
+        f'"person":{_quote(person_ref)},"project":{_quote(project_code)},"source":{_quote(source)},'
+        f'"worker":{worker}}}'
+    )
+    return text.encode("utf-8")
+
+
+def reference_bytes(
+    *,
+    public_id: uuid.UUID | str,
+    project_code: str,
+    device_serial: str,
+    device_event_key: str,
+    person_ref: str,
+    worker_public_id: uuid.UUID | str | None,
+    occurred_at: dt.datetime,
+    direction: str,
+    method: str,
+    source: str,
+) -> bytes:
+    """The layout's definition: ``json.dumps`` of the document, sorted keys, no spaces, UTF-8."""
     document = {
-        "id": str(uuid.UUID(str(public_id))),
+        "id": _uuid_text(public_id),
         "project": project_code,
         "device": device_serial,
         "key": device_event_key,
         "person": person_ref,
-        "worker": None if worker_public_id is None else str(uuid.UUID(str(worker_public_id))),
+        "worker": None if worker_public_id is None else _uuid_text(worker_public_id),
         "at": format_time(occurred_at),
         "dir": direction,
         "method": method,
         "source": source,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _quote(value: str) -> str:
+    if not isinstance(value, str):  # json.dumps would write a number or null: not this layout
+        raise TypeError(f"canonical event fields are text, not {type(value).__name__}")
+    return _encode_text(value)
 
 
 def event_bytes(event: AccessEvent) -> bytes:

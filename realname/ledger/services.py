@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
+from realname.core.bulk import insert_rows
 from realname.ledger import canonical, merkle, signing
 from realname.ledger.models import Checkpoint, LedgerLeaf, LedgerState
 
@@ -42,36 +43,61 @@ def append_events(events: Sequence[AccessEvent]) -> None:
     """Append saved, not yet logged ``events`` in the given order; sets ``ledger_index`` on each.
 
     Must run in the caller's transaction (the one that created the events): an event committed without
-    its leaf would look inserted to ``ledger_verify``, and a leaf without its event deleted."""
+    its leaf would look inserted to ``ledger_verify``, and a leaf without its event deleted. (The ingest
+    service does not come through here: it numbers its events before inserting them, see
+    :func:`append_leaves`.)"""
     from realname.attendance.models import AccessEvent
 
     if not events:
         return
-    if not transaction.get_connection().in_atomic_block:
-        raise LedgerError("append_events must run inside the transaction that saves the events")
+    _require_transaction()
     for event in events:
         if event.pk is None:
             raise LedgerError("an event must be saved before it is appended to the ledger")
         if event.ledger_index is not None:
             raise LedgerError(f"event {event.public_id} is already leaf {event.ledger_index}")
     state = locked_state()
-    tree = state.compact_range()
-    start = tree.size
-    now = timezone.now()
+    start = state.size
     hashes = [merkle.leaf_hash(data) for data in canonical.events_bytes(events)]
-    leaves = []
-    for offset, (event, leaf) in enumerate(zip(events, hashes, strict=True)):
+    for offset, event in enumerate(events):
         event.ledger_index = start + offset
-        leaves.append(
-            LedgerLeaf(index=start + offset, event_id=event.pk, leaf_hash=leaf.hex(), created_at=now)
-        )
-    tree.extend(hashes)
-    LedgerLeaf.objects.bulk_create(leaves, batch_size=BATCH)
     AccessEvent.objects.bulk_update(events, ["ledger_index"], batch_size=BATCH)
+    append_leaves(state, [(event.pk, leaf) for event, leaf in zip(events, hashes, strict=True)])
+
+
+def _require_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise LedgerError("the ledger is appended to inside the transaction that saves the events")
+
+
+def append_leaves(
+    state: LedgerState, leaves: Sequence[tuple[int, bytes]], *, now: dt.datetime | None = None
+) -> None:
+    """Append leaves (event primary key, leaf hash) as indices ``state.size``, ``state.size + 1``, …
+
+    ``state`` must be the row :func:`locked_state` returned in this transaction, and the events must already
+    carry those indices in ``ledger_index`` (the ingest service assigns them while it holds the lock, so
+    it can insert each event once, complete). Writes the leaf rows with one bulk statement and moves the
+    state row."""
+    if not leaves:
+        return
+    _require_transaction()
+    moment = now or timezone.now()
+    start = state.size
+    tree = state.compact_range()
+    tree.extend(leaf for _, leaf in leaves)
+    insert_rows(
+        LedgerLeaf,
+        [
+            {"index": start + offset, "event_id": event_id, "leaf_hash": leaf.hex(), "created_at": moment}
+            for offset, (event_id, leaf) in enumerate(leaves)
+        ],
+        moment,
+    )
     saved = tree.to_state()
     state.size = saved["size"]
     state.peaks = saved["peaks"]
-    state.updated_at = now
+    state.updated_at = moment
     state.save(update_fields=["size", "peaks", "updated_at"])
 
 

@@ -19,15 +19,15 @@ import os
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
-from typing import IO, Any, cast
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.utils.datetime import from_excel
@@ -36,6 +36,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
 from realname.core import audit, crypto, dictionaries
+from realname.core.bulk import insert_rows
 from realname.core.context import current_actor
 from realname.core.identifiers import (
     CheckedCard,
@@ -1011,87 +1012,9 @@ def _bulk_update(model: type[Any], changes: list[_Change], now: dt.datetime) -> 
     model.objects.bulk_update([c.obj for c in changes], sorted(names), batch_size=500)
 
 
-# Column types whose Python value is already what the database driver takes (see _insert).
-_DRIVER_READY = {
-    "CharField",
-    "TextField",
-    "BooleanField",
-    "IntegerField",
-    "BigIntegerField",
-    "SmallIntegerField",
-    "PositiveIntegerField",
-    "PositiveSmallIntegerField",
-    "ForeignKey",
-}
-
-
-def _converter(f: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any] | None:
-    """What ``f.get_db_prep_save`` does to a non-null value of the types our tables hold; None = nothing."""
-    kind = f.get_internal_type()
-    ops = connection.ops
-    if kind in _DRIVER_READY:
-        return None
-    if kind == "DateField":
-        return cast(Callable[[Any], Any], ops.adapt_datefield_value)
-    if kind == "DateTimeField":
-        return cast(Callable[[Any], Any], ops.adapt_datetimefield_value)
-    if kind == "JSONField":
-        encoder = f.encoder  # type: ignore[attr-defined]
-        return lambda value: ops.adapt_json_value(value, encoder)
-    if kind == "UUIDField" and not connection.features.has_native_uuid_field:
-        return lambda value: value.hex
-    if kind == "UUIDField":
-        return None
-    return lambda value: f.get_db_prep_save(value, connection)
-
-
-def _insert(model: type[models.Model], rows: Sequence[dict[str, Any]], now: dt.datetime) -> None:
-    """INSERT ``rows`` (attname → value: a new instance's ``__dict__``, or a plain dict) with one executemany.
-
-    For rows whose new primary keys are not needed back. The values are those ``bulk_create`` sends
-    (``get_db_prep_save`` per type; auto_now / auto_now_add columns stamped, here with the one time of the
-    import), without its per-value SQL compilation, which at 10,000 rows costs more than the database's own
-    work (SQLite's 999-parameter limit also splits bulk_create into hundreds of statements). Like
-    bulk_create, it sends no signals.
-    """
-    if not rows:
-        return
-    connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = []
-    for f in fields:
-        stamped = bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
-        columns.append((f.attname, stamped, _converter(f, connection)))
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    params = []
-    for row in rows:
-        values = []
-        for attname, stamped, convert in columns:
-            if stamped:
-                row[attname] = now
-                values.append(stamp)
-                continue
-            value = row[attname]
-            values.append(value if convert is None or value is None else convert(value))
-        params.append(values)
-    # Only quoted names from the model's own metadata enter the SQL text; every value is a parameter.
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(f.column or f.attname) for f in fields)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # COPY: one stream instead of one INSERT per row (even pipelined, those cost 3× as much).
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for values in params:
-                    copy.write_row(values)
-        else:
-            marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", params)  # noqa: S608
-
-
 def _insert_workers(workers: list[Worker], now: dt.datetime) -> None:
     """The new workers, then their new primary keys (read back by blind index, which is unique)."""
-    _insert(Worker, [w.__dict__ for w in workers], now)
+    insert_rows(Worker, [w.__dict__ for w in workers], now)
     by_index = {w.id_number_index: w for w in workers}
     alias = router.db_for_write(Worker)
     for chunk in _chunks(list(by_index)):
@@ -1117,13 +1040,13 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
     _bulk_update(BankAccount, plan.card_changes, now)
     for account in plan.new_cards:
         account.worker = account.worker  # the new worker's key, now that it has one
-    _insert(BankAccount, [a.__dict__ for a in plan.new_cards], now)
+    insert_rows(BankAccount, [a.__dict__ for a in plan.new_cards], now)
     for employment, team_name in plan.pending_teams:
         employment.team = created_teams[team_name]
     _bulk_update(Employment, plan.employment_changes, now)
     for employment in plan.new_employments:
         employment.worker = employment.worker
-    _insert(Employment, [e.__dict__ for e in plan.new_employments], now)
+    insert_rows(Employment, [e.__dict__ for e in plan.new_employments], now)
 
     for worker in plan.new_workers:
         auditor.created(worker)
@@ -1133,7 +1056,7 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
         auditor.created(employment)
     for change in (*plan.worker_changes, *plan.demoted_cards, *plan.card_changes, *plan.employment_changes):
         auditor.updated(change)
-    _insert(AuditEntry, auditor.rows, now)
+    insert_rows(AuditEntry, auditor.rows, now)
 
 
 def _count(plan: _Plan, report: ImportReport) -> None:

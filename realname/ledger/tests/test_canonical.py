@@ -6,6 +6,8 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from realname.ledger import canonical, merkle
 
@@ -59,3 +61,55 @@ def test_it_refuses_a_naive_time() -> None:
 def test_the_same_instant_in_any_zone_gives_the_same_bytes() -> None:
     utc = EVENT["occurred_at"].astimezone(dt.UTC)  # type: ignore[attr-defined]
     assert canonical.canonical_bytes(**{**EVENT, "occurred_at": utc}) == GOLDEN
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    project=_TEXT,
+    serial=_TEXT,
+    key=_TEXT,
+    person=_TEXT,
+    direction=st.sampled_from(["01", "02", ""]),
+    method=_TEXT,
+    source=_TEXT,
+    worker=st.one_of(st.none(), st.uuids()),
+    public_id=st.uuids(),
+    when=st.datetimes(
+        min_value=dt.datetime(1000, 1, 2),  # noqa: DTZ001  # hypothesis wants naive bounds
+        max_value=dt.datetime(9999, 12, 30),  # noqa: DTZ001
+        timezones=st.just(dt.UTC),
+    ),
+)
+def test_the_fast_form_equals_json_dumps_for_any_text(
+    project: str,
+    serial: str,
+    key: str,
+    person: str,
+    direction: str,
+    method: str,
+    source: str,
+    worker: uuid.UUID | None,
+    public_id: uuid.UUID,
+    when: dt.datetime,
+) -> None:
+    values = {
+        "public_id": public_id,
+        "project_code": project,
+        "device_serial": serial,
+        "device_event_key": key,
+        "person_ref": person,
+        "worker_public_id": worker,
+        "occurred_at": when,
+        "direction": direction,
+        "method": method,
+        "source": source,
+    }
+    assert canonical.canonical_bytes(**values) == canonical.reference_bytes(**values)
+
+
+def test_a_value_that_is_not_text_is_refused() -> None:
+    with pytest.raises(TypeError):
+        canonical.canonical_bytes(**{**EVENT, "method": 3})  # type: ignore[arg-type]
