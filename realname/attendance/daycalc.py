@@ -31,8 +31,15 @@ from django.utils import timezone
 
 from realname.attendance import rules as day_rules
 from realname.attendance.calendar import HolidayCalendar
-from realname.attendance.days import DEFAULT_DAY_RULES, AttendanceRules, DayRecord, HolidayOverride
+from realname.attendance.days import (
+    DEFAULT_DAY_RULES,
+    AttendanceRules,
+    DayQueue,
+    DayRecord,
+    HolidayOverride,
+)
 from realname.attendance.models import AccessEvent
+from realname.core.bulk import upsert_rows
 from realname.core.services import create_row, update_row
 from realname.orgs.models import Project, Team
 from realname.workers.models import Employment
@@ -58,9 +65,8 @@ COMPUTED_FIELDS: tuple[str, ...] = (
     "fatigue",
     "event_ids",
 )
-_UPSERT_FIELDS: list[str] = [*(f.removesuffix("_id") for f in COMPUTED_FIELDS), "computed_at"]
+_UPSERT_FIELDS: list[str] = [*COMPUTED_FIELDS, "computed_at"]
 _EMPLOYMENT_CHUNK = 500
-_WRITE_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,10 @@ def _windows(dates: Iterable[dt.date], tz: ZoneInfo) -> Q:
     return q
 
 
+def _employed_on(employment: Employment, day: dt.date) -> bool:
+    return employment.entry_date <= day and (employment.exit_date is None or day <= employment.exit_date)
+
+
 def _recompute_chunk(
     project: Project,
     wanted: Mapping[int, set[dt.date]],
@@ -214,12 +224,20 @@ def _recompute_chunk(
         for r in DayRecord.objects.filter(employment_id__in=list(employments), work_date__in=all_dates)
     }
     kinds = {day: calendar.kind(day) for day in all_dates}
-    writes: list[DayRecord] = []
+    writes: list[dict[str, Any]] = []
+    stale: list[int] = []
     created = updated = unchanged = 0
     for employment_id, employment in employments.items():
         rules = book.for_team(employment.team_id)
         for day in sorted(wanted[employment_id]):
-            result = day_rules.compute_day(day, punches.get((employment_id, day), ()), rules, tz, kinds[day])
+            day_punches = punches.get((employment_id, day), ())
+            if not day_punches and not _employed_on(employment, day):
+                # Before entry or after exit, and no punch: no record (not even "absent"); one left from
+                # before the dates changed goes.
+                if (employment_id, day) in stored:
+                    stale.append(stored[(employment_id, day)].pk)
+                continue
+            result = day_rules.compute_day(day, day_punches, rules, tz, kinds[day])
             values = _payload(result, employment)
             existing = stored.get((employment_id, day))
             if existing is not None and all(_same(v, getattr(existing, k)) for k, v in values.items()):
@@ -229,13 +247,16 @@ def _recompute_chunk(
                 created += 1
             else:
                 updated += 1
-            writes.append(DayRecord(employment_id=employment_id, work_date=day, computed_at=now, **values))
+            writes.append({"employment_id": employment_id, "work_date": day, "computed_at": now, **values})
+    if stale:
+        DayRecord.objects.filter(pk__in=stale).delete()
+        updated += len(stale)
     if writes:
-        DayRecord.objects.bulk_create(
+        upsert_rows(
+            DayRecord,
             writes,
-            batch_size=_WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=["employment", "work_date"],
+            now,
+            unique_fields=["employment_id", "work_date"],
             update_fields=_UPSERT_FIELDS,
         )
     return RecomputeResult(created, updated, unchanged)
@@ -329,6 +350,54 @@ def recompute_for_events(
     for project_id, wanted in by_project.items():
         total += _recompute(projects[project_id], wanted, calendar=calendar)
     return total
+
+
+@dataclass(frozen=True)
+class PendingResult:
+    """One catch-up step of the deferred queue: how many events it covered and what it wrote."""
+
+    events: int = 0
+    through: int = 0  # the queue's mark afterwards (ledger leaves whose days are recomputed)
+    result: RecomputeResult = RecomputeResult()
+
+
+PENDING_BATCH = 50_000
+
+
+def recompute_pending(
+    *, max_events: int = PENDING_BATCH, calendar: HolidayCalendar | None = None
+) -> PendingResult:
+    """Recompute the days of the next ``max_events`` events the :class:`DayQueue` mark has not passed,
+    in one transaction, and move the mark (``manage.py worker`` calls this until it returns 0 events).
+
+    Only committed leaves are read: the ledger's size is read without its lock, and an event is committed
+    together with the state row that counts it. The mark moves with a conditional UPDATE, never held
+    locked while days are computed, so an inline ingest moving it at the same moment cannot deadlock with
+    this; if two workers race, both compute the same days (idempotent) and one mark update wins."""
+    from realname.ledger.models import LedgerState
+
+    with transaction.atomic():
+        queue = DayQueue.objects.filter(pk=DayQueue.SINGLETON).first()
+        if queue is None:
+            DayQueue.objects.bulk_create([DayQueue(pk=DayQueue.SINGLETON)], ignore_conflicts=True)
+            queue = DayQueue.objects.get(pk=DayQueue.SINGLETON)
+        done = queue.done_size
+        size = (
+            LedgerState.objects.filter(pk=LedgerState.SINGLETON).values_list("size", flat=True).first() or 0
+        )
+        upper = min(size, done + max_events)
+        if upper <= done:
+            return PendingResult(0, done)
+        events = list(
+            AccessEvent.objects.filter(ledger_index__gte=done, ledger_index__lt=upper)
+            .order_by()
+            .only("pk", "project_id", "employment_id", "occurred_at")
+        )
+        result = recompute_for_events(events, calendar=calendar)
+        DayQueue.objects.filter(pk=DayQueue.SINGLETON, done_size=done).update(
+            done_size=upper, updated_at=timezone.now()
+        )
+    return PendingResult(upper - done, upper, result)
 
 
 @dataclass(frozen=True)

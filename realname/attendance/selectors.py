@@ -8,15 +8,25 @@ from realname.attendance.models import Device, DeviceKind, ParseStatus, RawMessa
 
 
 def get_device_by_serial(serial: str, *, kind: str = DeviceKind.ZKTECO) -> Device | None:
-    """The registered device of this kind with this serial number (enabled or not), or None."""
-    return Device.objects.select_related("project").filter(serial=serial, kind=kind).first()
+    """The registered device of this kind with this serial number (enabled or not), or None.
+
+    ``get`` on the unique column, not ``first()`` (which orders by the model's ordering, a join to the
+    project table), and no select_related: a deferred upload needs only ``project_id``, and the paths that
+    need the project load it when they do. This runs on every device request."""
+    try:
+        return Device.objects.get(serial=serial, kind=kind)
+    except Device.DoesNotExist:
+        return None
 
 
 def get_device_by_secret(secret: str, *, kind: str = DeviceKind.HIKVISION) -> Device | None:
     """The device a secret URL segment belongs to, or None. Blank secrets never match."""
     if not secret:
         return None
-    return Device.objects.select_related("project").filter(secret=secret, kind=kind).first()
+    try:
+        return Device.objects.select_related("project").get(secret=secret, kind=kind)
+    except Device.DoesNotExist:
+        return None
 
 
 def list_raw_messages_to_replay(

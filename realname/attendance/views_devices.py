@@ -2,7 +2,9 @@
 
 Devices cannot do CSRF, so these views (and only these) are CSRF-exempt; they authenticate the device by
 its registered serial number (ZKTeco) or its secret path segment (Hikvision). Every body is stored raw
-before it is parsed, and the device is answered only after the transaction has committed.
+before it is parsed, and the device is answered only after the transaction has committed: with
+``REALNAME_DEVICE_UPLOADS=inline`` after the punches are stored, with ``deferred`` as soon as the raw body
+is (``manage.py worker`` parses it within seconds; a body that cannot be read stays for ``replay_raw``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -94,10 +97,17 @@ def iclock_cdata(request: HttpRequest) -> HttpResponse:
             )
         return _text(zkteco.OK)
     raw = _store(request, kind=DeviceKind.ZKTECO, device=device, serial=query.sn)
+    attlog = (query.table or "").upper() == "ATTLOG"
+    if settings.REALNAME_DEVICE_UPLOADS == "deferred":
+        # The body is committed: answer now, the worker parses it. The count is of the punches the body
+        # holds, read here without the database (each will be stored, or found stored already).
+        if not attlog:
+            return _text(zkteco.OK)
+        return _text(zkteco.ok_response(len(zkteco.parse_attlog(request.body).items)))
     result = services.process_raw_message(raw=raw)
     if result.retryable:
         return _text(TRY_AGAIN, status=503)
-    if (query.table or "").upper() == "ATTLOG":
+    if attlog:
         return _text(zkteco.ok_response(result.stored))
     return _text(zkteco.OK)
 
@@ -155,6 +165,14 @@ def hikvision_events(request: HttpRequest, secret: str) -> HttpResponse:
         )
         return _text(reason, status=404 if device is None else 403)
     raw = _store(request, kind=DeviceKind.HIKVISION, device=device, serial=device.serial, path=HIK_PATH)
+    if settings.REALNAME_DEVICE_UPLOADS == "deferred":
+        try:  # only to tell a body cut in transit (answered 503, so it comes again whole) from the rest
+            hikvision.parse_event(raw.content_type, request.body)
+        except ProtocolError as exc:
+            if exc.retryable:
+                services.mark_failed(raw, str(exc))
+                return _text(TRY_AGAIN, status=503)
+        return HttpResponse(hikvision.ACK_BODY, content_type="application/json")
     result = services.process_raw_message(raw=raw)
     if result.retryable:
         return _text(TRY_AGAIN, status=503)

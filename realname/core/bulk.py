@@ -84,6 +84,10 @@ def _prepared(
     return fields, params
 
 
+def _column(f: models.Field[Any, Any]) -> str:
+    return f.column or f.attname
+
+
 def _rows_per_statement(connection: Any, width: int) -> int:
     """How many rows of ``width`` parameters one multi-row statement may carry on this database."""
     if connection.vendor == "sqlite":
@@ -110,7 +114,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], now: 
     with connection.cursor() as cursor:
         fields, params = _prepared(model, rows, now, connection)
         # Only quoted names from the model's own metadata enter the SQL text; every value is a parameter.
-        names = ", ".join(quote(f.column) for f in fields)
+        names = ", ".join(quote(_column(f)) for f in fields)
         if connection.vendor == "postgresql":
             # COPY: one stream instead of one INSERT per row (even pipelined, those cost 3× as much).
             with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
@@ -118,6 +122,23 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]], now: 
                     copy.write_row(values)
             return
         _multi_row(cursor, f"INSERT INTO {table} ({names}) VALUES ", "", params, connection)  # noqa: S608
+
+
+def insert_returning_ids(
+    model: type[models.Model], rows: Sequence[dict[str, Any]], now: dt.datetime
+) -> list[int]:
+    """Like :func:`insert_rows` (multi-row INSERTs on both databases), and the new primary keys, in order."""
+    if not rows:
+        return []
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    assert model._meta.pk is not None  # noqa: S101 - every concrete model has one
+    pk = quote(_column(model._meta.pk))
+    with connection.cursor() as cursor:
+        fields, params = _prepared(model, rows, now, connection)
+        names = ", ".join(quote(_column(f)) for f in fields)
+        head = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
+        return _multi_row(cursor, head, f" RETURNING {pk}", params, connection)
 
 
 def upsert_rows(
@@ -136,14 +157,14 @@ def upsert_rows(
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    conflict = ", ".join(quote(by_attname[name].column) for name in unique_fields)
+    conflict = ", ".join(quote(_column(by_attname[name])) for name in unique_fields)
     updates = ", ".join(
-        f"{quote(by_attname[name].column)} = EXCLUDED.{quote(by_attname[name].column)}"
+        f"{quote(_column(by_attname[name]))} = EXCLUDED.{quote(_column(by_attname[name]))}"
         for name in update_fields
     )
     with connection.cursor() as cursor:
         fields, params = _prepared(model, rows, now, connection)
-        names = ", ".join(quote(f.column) for f in fields)
+        names = ", ".join(quote(_column(f)) for f in fields)
         _multi_row(
             cursor,
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ",  # noqa: S608
@@ -153,10 +174,15 @@ def upsert_rows(
         )
 
 
-def _multi_row(cursor: Any, head: str, tail: str, params: list[list[Any]], connection: Any) -> None:
+def _multi_row(cursor: Any, head: str, tail: str, params: list[list[Any]], connection: Any) -> list[Any]:
+    """Run head + VALUES (…), (…) + tail per chunk; whatever the statements return (RETURNING), in order."""
     width = len(params[0])
     per = _rows_per_statement(connection, width)
     one = "(" + ", ".join(["%s"] * width) + ")"
+    returned: list[Any] = []
     for start in range(0, len(params), per):
         chunk = params[start : start + per]
         cursor.execute(head + ", ".join([one] * len(chunk)) + tail, [v for values in chunk for v in values])
+        if "RETURNING" in tail:
+            returned.extend(row[0] for row in cursor.fetchall())
+    return returned

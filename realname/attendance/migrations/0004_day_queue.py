@@ -3,10 +3,19 @@
 from django.db import migrations, models
 
 
+def start_at_ledger_size(apps, schema_editor):
+    """Events already stored had their days computed when they arrived: the queue starts after them."""
+    LedgerState = apps.get_model("ledger", "LedgerState")
+    DayQueue = apps.get_model("attendance", "DayQueue")
+    state = LedgerState.objects.filter(pk=1).first()
+    DayQueue.objects.get_or_create(pk=1, defaults={"done_size": state.size if state is not None else 0})
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('attendance', '0003_day_records'),
+        ('ledger', '0001_initial'),
     ]
 
     operations = [
@@ -23,4 +32,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='day_queue_single_row'), models.CheckConstraint(condition=models.Q(('done_size__gte', 0)), name='day_queue_size_non_negative')],
             },
         ),
+        migrations.RunPython(start_at_ledger_size, migrations.RunPython.noop),
     ]

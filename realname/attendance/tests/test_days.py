@@ -422,3 +422,26 @@ def test_yesterday_is_taken_in_the_projects_time_zone(site: Site) -> None:
     now = dt.datetime(2026, 3, 9, 17, 0, tzinfo=dt.UTC)
 
     assert daycalc.yesterday_in(site.world.p1, now=now) == MONDAY
+
+
+def test_no_record_is_made_outside_the_employment_and_a_stale_one_goes(site: Site) -> None:
+    site.a.entry_date = TUESDAY
+    site.a.save(update_fields=["entry_date"])
+    daycalc.recompute_project_days(project=site.world.p1, dates=[MONDAY, TUESDAY], employments=[site.a])
+    assert list(DayRecord.objects.filter(employment=site.a).values_list("work_date", flat=True)) == [TUESDAY]
+
+    site.a.entry_date = TUESDAY + dt.timedelta(days=1)  # the entry date is corrected: not on site these days
+    site.a.save(update_fields=["entry_date"])
+    daycalc.recompute_project_days(project=site.world.p1, dates=[MONDAY, TUESDAY], employments=[site.a])
+
+    assert not DayRecord.objects.filter(employment=site.a).exists()
+
+
+def test_a_punch_outside_the_employment_still_gets_its_day(site: Site) -> None:
+    site.a.entry_date = TUESDAY
+    site.a.save(update_fields=["entry_date"])
+    punch(site, site.a, MONDAY, "08:00", "01")
+
+    daycalc.recompute_project_days(project=site.world.p1, dates=[MONDAY], employments=[site.a])
+
+    assert record(site.a, MONDAY).statuses == ["missing_punch"]
