@@ -156,8 +156,18 @@ class AccessEvent(models.Model):
     """One punch at a gate (刷卡记录) as the device reported it: an immutable raw fact, one ledger leaf."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    project = models.ForeignKey("orgs.Project", on_delete=models.PROTECT, related_name="access_events")
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events")
+    # The hot table of the platform (docs/performance.md): no single-column index where a composite index
+    # below starts with the column, and no database-level foreign key for the two columns that copy
+    # another row's (project = the device's project, worker = the employment's worker; the ingest copies
+    # them from the rows it has just read under the ledger lock, and the ORM still PROTECTs deletes).
+    project = models.ForeignKey(
+        "orgs.Project",
+        on_delete=models.PROTECT,
+        related_name="access_events",
+        db_index=False,
+        db_constraint=False,
+    )
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events", db_index=False)
     raw_message = models.ForeignKey(
         RawMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
     )
@@ -166,10 +176,20 @@ class AccessEvent(models.Model):
     person_ref_kind = models.CharField(max_length=20, choices=PersonRefKind.choices)
     # Null: nobody in the project is known by person_ref (flag "unknown_person"), kept for review.
     employment = models.ForeignKey(
-        "workers.Employment", null=True, blank=True, on_delete=models.PROTECT, related_name="access_events"
+        "workers.Employment",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+        db_index=False,
     )
     worker = models.ForeignKey(
-        "workers.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="access_events"
+        "workers.Worker",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_events",
+        db_constraint=False,
     )
     occurred_at = models.DateTimeField()
     device_local_time = models.CharField(max_length=40, blank=True)  # as the device wrote it
@@ -262,3 +282,4 @@ from realname.attendance.days import (  # noqa: E402,F401
     DayRecord,
     HolidayOverride,
 )
+from realname.attendance.models_corrections import CorrectionRequest  # noqa: E402,F401

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -172,9 +174,25 @@ def _valid_body(path: str, world: World) -> dict[str, Any]:
 
 def _path_for(path: str, world: World) -> str:
     employment = Employment.objects.get(worker=world.worker_a)
-    return path.format(
-        project_id=world.p1.public_id, worker_id=world.worker_a.public_id, employment_id=employment.public_id
-    )
+    values: dict[str, Any] = {
+        "project_id": world.p1.public_id,
+        "worker_id": world.worker_a.public_id,
+        "employment_id": employment.public_id,
+    }
+    if "{correction_id}" in path:
+        # A real pending request by the worker herself, so the junk reaches the approve/reject services.
+        from realname.attendance.corrections import request_correction
+
+        moment = timezone.now() - dt.timedelta(hours=2)
+        correction = request_correction(
+            employment=employment,
+            occurred_at=moment,
+            direction="02",
+            reason="忘记打卡",
+            requested_by=world.wendy,
+        )
+        values["correction_id"] = correction.public_id
+    return path.format(**values)
 
 
 FUZZ = hypothesis_settings(
