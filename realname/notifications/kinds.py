@@ -1,0 +1,26 @@
+"""The catalogue of notification kinds: code → what the inbox calls it. A kind not listed here still works
+(the inbox shows its code); list it so people can filter by a readable name."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+KIND_LABELS: Final[dict[str, StrOrPromise]] = {
+    "attendance.late_streak": _("连续迟到"),
+    "attendance.early_leave_streak": _("连续早退"),
+    "attendance.absent_streak": _("连续缺勤"),
+    "attendance.missing_exit": _("缺少出场打卡"),
+    "attendance.fatigue_hours": _("疲劳作业（超时）"),
+    "attendance.no_rest": _("疲劳作业（连续无休）"),
+    "attendance.unknown_person": _("未登记人员刷卡"),
+    "attendance.device_silent": _("设备离线"),
+}
+
+
+def label(kind: str) -> StrOrPromise:
+    return KIND_LABELS.get(kind, kind)
