@@ -9,8 +9,10 @@ from ninja.renderers import JSONRenderer
 
 from realname.accounts.api_auth import ApiTokenAuth, SessionAuth
 from realname.attendance.api import router as attendance_router
+from realname.attendance.api_corrections import router as corrections_router
 from realname.core.api_errors import install_error_handlers
 from realname.ledger.api import router as ledger_router
+from realname.notifications.api import router as notifications_router
 from realname.orgs.api import router as orgs_router
 from realname.workers.api import router as workers_router
 
@@ -41,4 +43,6 @@ install_error_handlers(api)
 api.add_router("/", orgs_router)
 api.add_router("/", workers_router)
 api.add_router("/ledger", ledger_router)
+api.add_router("/notifications", notifications_router)
 api.add_router("/attendance", attendance_router)
+api.add_router("/attendance", corrections_router)

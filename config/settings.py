@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "realname.workers",
     "realname.attendance",
     "realname.ledger",
+    "realname.notifications",
 ]
 
 MIDDLEWARE = [
@@ -116,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "realname.notifications.context.inbox",
             ],
         },
     },
@@ -194,6 +196,60 @@ REALNAME_AUDIT_TRIGGERS = env_bool("REALNAME_AUDIT_TRIGGERS", True)
 REALNAME_CLOCK_SKEW_SECONDS = env_int("REALNAME_CLOCK_SKEW_SECONDS", 300)
 # A command a device fetched but never acknowledged is offered again after this many seconds.
 REALNAME_DEVICE_COMMAND_RESEND_SECONDS = env_int("REALNAME_DEVICE_COMMAND_RESEND_SECONDS", 600)
+# A correction (补卡) may be requested for a punch at most this many days back (the work day's date).
+REALNAME_CORRECTION_MAX_DAYS = env_int("REALNAME_CORRECTION_MAX_DAYS", 31)
+if REALNAME_CORRECTION_MAX_DAYS < 0:
+    raise ImproperlyConfigured("REALNAME_CORRECTION_MAX_DAYS must not be negative")
+# When DayRecords follow new punches: "inline" in the ingest transaction (small sites, no worker needed),
+# "deferred" by `manage.py worker` in batches after the commit (busy gates; see docs/attendance.md).
+REALNAME_DAY_RECOMPUTE = env("REALNAME_DAY_RECOMPUTE") or "inline"
+if REALNAME_DAY_RECOMPUTE not in ("inline", "deferred"):
+    raise ImproperlyConfigured("REALNAME_DAY_RECOMPUTE must be inline or deferred")
+# When gate uploads (ZKTeco ATTLOG, Hikvision pushes) are parsed: "inline" in the request, or "deferred":
+# the request stores the raw body and answers at once, `manage.py worker` parses it seconds later in batches.
+REALNAME_DEVICE_UPLOADS = env("REALNAME_DEVICE_UPLOADS") or "inline"
+if REALNAME_DEVICE_UPLOADS not in ("inline", "deferred"):
+    raise ImproperlyConfigured("REALNAME_DEVICE_UPLOADS must be inline or deferred")
+# `manage.py worker`: how often each job runs (seconds), and how many past days the nightly close covers.
+REALNAME_WORKER_UPLOADS_SECONDS = env_int("REALNAME_WORKER_UPLOADS_SECONDS", 2)
+REALNAME_WORKER_DAYS_SECONDS = env_int("REALNAME_WORKER_DAYS_SECONDS", 2)
+REALNAME_WORKER_CLOSE_SECONDS = env_int("REALNAME_WORKER_CLOSE_SECONDS", 900)
+REALNAME_WORKER_CHECKPOINT_SECONDS = env_int("REALNAME_WORKER_CHECKPOINT_SECONDS", 300)
+REALNAME_WORKER_WARNINGS_SECONDS = env_int("REALNAME_WORKER_WARNINGS_SECONDS", 900)
+REALNAME_WORKER_DELIVER_SECONDS = env_int("REALNAME_WORKER_DELIVER_SECONDS", 120)
+REALNAME_CLOSE_DAYS_BACK = env_int("REALNAME_CLOSE_DAYS_BACK", 3)
+
+# Attendance warnings (realname/attendance/warnings.py, `manage.py attendance_warnings`): a late /
+# early-leave / absent streak of this many consecutive work days; this many consecutive days worked without a
+# rest day; an enabled gate device not heard from for this many minutes.
+REALNAME_WARN_STREAK_DAYS = env_int("REALNAME_WARN_STREAK_DAYS", 3)
+REALNAME_WARN_DAYS_WITHOUT_REST = env_int("REALNAME_WARN_DAYS_WITHOUT_REST", 7)
+REALNAME_WARN_DEVICE_SILENT_MINUTES = env_int("REALNAME_WARN_DEVICE_SILENT_MINUTES", 60)
+for _name, _value in (
+    ("REALNAME_WARN_STREAK_DAYS", REALNAME_WARN_STREAK_DAYS),
+    ("REALNAME_WARN_DAYS_WITHOUT_REST", REALNAME_WARN_DAYS_WITHOUT_REST),
+    ("REALNAME_WARN_DEVICE_SILENT_MINUTES", REALNAME_WARN_DEVICE_SILENT_MINUTES),
+):
+    if not 1 <= _value <= 10000:
+        raise ImproperlyConfigured(f"{_name} must be between 1 and 10000, not {_value}")
+
+# Notifications beyond the in-app inbox (realname/notifications). E-mail through Django's mail API: the
+# console backend prints messages (development); production sets the SMTP backend and server.
+EMAIL_BACKEND = env("REALNAME_EMAIL_BACKEND") or "django.core.mail.backends.console.EmailBackend"
+EMAIL_HOST = env("REALNAME_EMAIL_HOST") or "localhost"
+EMAIL_PORT = env_int("REALNAME_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("REALNAME_EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = env("REALNAME_EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = env_bool("REALNAME_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("REALNAME_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("REALNAME_EMAIL_USE_TLS and REALNAME_EMAIL_USE_SSL exclude each other")
+EMAIL_TIMEOUT = env_int("REALNAME_EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env("REALNAME_EMAIL_FROM") or "realname@localhost"
+# SMS adapter: dotted path of a realname.notifications.sms.SmsBackend subclass (default: log to the console).
+REALNAME_SMS_BACKEND = env("REALNAME_SMS_BACKEND") or "realname.notifications.sms.ConsoleBackend"
+# This site's address as people reach it (https://realname.example.cn), put before links in e-mails.
+REALNAME_SITE_URL = (env("REALNAME_SITE_URL") or "").rstrip("/")
 
 REALNAME_PAGE_SIZE = env_int("REALNAME_PAGE_SIZE", 50)
 REALNAME_IMPORT_MAX_ROWS = env_int("REALNAME_IMPORT_MAX_ROWS", 20000)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("realname.accounts.urls")),
     path("orgs/", include("realname.orgs.urls")),
     path("workers/", include("realname.workers.urls")),
+    path("notifications/", include("realname.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -52,6 +52,23 @@ FAMILIES: dict[str, Paths] = {
         team="employment__team",
         worker="employment__worker",
     ),
+    # A correction (补卡) request is seen and decided by whoever may see and manage that employment.
+    "attendance.CorrectionRequest": Paths(
+        project="project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
+    ),
+    # A gate device belongs to its project's site, not to a participant. Managing one (and reading its
+    # status list) additionally needs project-wide scope: realname.attendance.setup.wide_projects.
+    "attendance.Device": Paths(project="project"),
+    # A worker's day (derived from their punches) is seen like the punches themselves.
+    "attendance.DayRecord": Paths(
+        project="project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
+    ),
     "workers.Contract": Paths(
         project="project",
         owner="employment__participant__company",
