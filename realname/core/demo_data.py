@@ -16,7 +16,9 @@ from django.db import transaction
 from realname.accounts.models import Membership, ScopeKind, User
 from realname.accounts.roles import Role
 from realname.attendance import services as attendance_services
+from realname.attendance.demo import seed_attendance
 from realname.attendance.models import Device, DeviceIdentity, DeviceKind, PersonRefKind
+from realname.attendance.warnings import run_warnings
 from realname.core import synthetic
 from realname.core.context import acting_as
 from realname.orgs import services as org_services
@@ -122,6 +124,9 @@ class DemoResult:
     workers: int = 0
     created_workers: int = 0
     devices: list[DemoDevice] = field(default_factory=list)
+    punches: int = 0  # demo gate punches of the last two weeks (new ones on this run: new_punches)
+    new_punches: int = 0
+    notifications: int = 0
 
 
 def _company(seed: int, name: str, region: str, registered_by: Company | None = None) -> Company:
@@ -390,6 +395,10 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                 )
                 if member is not None and member.worker.user_id is None and not hasattr(user, "worker"):
                     Worker.objects.filter(pk=member.worker.pk).update(user=user)
+        # Two weeks at the demo gate, then the warnings they give (to the logins above).
+        attendance = seed_attendance(seed=seed)
+        result.punches, result.new_punches = attendance.punches, attendance.new
+        result.notifications = run_warnings().notified.created
     return result
 
 

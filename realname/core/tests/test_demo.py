@@ -96,3 +96,22 @@ def test_the_demo_command_prints_the_device_settings_but_never_logs_the_secret(
     assert "DEMOZK0001" in text and "/iclock/cdata" in text and "192.168.1.20" in text
     assert f"http://192.168.1.20:8000/devices/hik/{secret}/events" in text
     assert secret not in caplog.text
+
+
+def test_the_demo_has_two_weeks_of_attendance_that_a_second_run_does_not_repeat() -> None:
+    from realname.attendance.days import DayRecord
+    from realname.attendance.models import AccessEvent
+    from realname.ledger.selectors import verify_ledger
+    from realname.notifications.models import Notification
+
+    first = build_demo(workers=60)
+    events, days, notes = AccessEvent.objects.count(), DayRecord.objects.count(), Notification.objects.count()
+    second = build_demo(workers=60)
+
+    assert first.new_punches == first.punches == events > 0
+    assert second.new_punches == 0 and second.punches == first.punches
+    assert (AccessEvent.objects.count(), DayRecord.objects.count()) == (events, days)
+    assert Notification.objects.count() == notes and second.notifications == 0
+    statuses = {s for row in DayRecord.objects.values_list("statuses", flat=True) for s in row}
+    assert {"present", "late", "absent"} <= statuses
+    assert verify_ledger().ok

@@ -38,6 +38,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {role:<8} {scope}")
         self.stdout.write("")
         self.write_devices(result, options["addr"])
+        self.stdout.write(
+            f"演示考勤：DEMO-1 东大门近两周 {result.punches} 条打卡（本次新增 {result.new_punches}），"
+            f"已生成日考勤、月度考勤表和 {result.notifications} 条新预警通知"
+            "（用 labour、pm、team_leader 或 safety 登录查看“考勤”“通知”）。"
+        )
+        self.stdout.write("")
         if not options["no_serve"]:
             self.stdout.write(f"在浏览器打开 http://{options['addr']}/ （Ctrl+C 停止）")
             call_command("runserver", options["addr"], use_reloader=False)
