@@ -1,0 +1,48 @@
+"""The fast bulk writes (core/bulk.py) against the ORM's own: same stored values, on both databases — the
+upsert both below and above the size where PostgreSQL switches to COPY and a scratch table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from realname.attendance.days import HolidayOverride
+from realname.core import bulk
+
+pytestmark = pytest.mark.django_db
+
+START = dt.date(2030, 1, 1)
+
+
+def _rows(count: int, name: str) -> list[dict[str, object]]:
+    return [
+        {
+            "date": START + dt.timedelta(days=n),
+            "kind": "holiday" if n % 2 else "workday",
+            "name": f"{name}{n}",
+        }
+        for n in range(count)
+    ]
+
+
+@pytest.mark.parametrize("count", [3, bulk._COPY_UPSERT_FROM + 100])
+def test_an_upsert_inserts_new_rows_and_updates_existing_ones(count: int) -> None:
+    now = timezone.now()
+    bulk.upsert_rows(HolidayOverride, _rows(count, "旧"), now, unique_fields=["date"], update_fields=["name"])
+    changed = _rows(count + 2, "新")
+
+    bulk.upsert_rows(HolidayOverride, changed, now, unique_fields=["date"], update_fields=["name"])
+
+    stored = {o.date: (o.kind, o.name) for o in HolidayOverride.objects.all()}
+    assert stored == {r["date"]: (r["kind"], r["name"]) for r in changed}
+    assert {o.created_at for o in HolidayOverride.objects.all()} == {now}  # auto_now_add stamped once
+
+
+def test_inserted_rows_come_back_with_their_keys_in_order() -> None:
+    rows = _rows(5, "假")
+
+    ids = bulk.insert_returning_ids(HolidayOverride, rows, timezone.now())
+
+    assert [HolidayOverride.objects.get(pk=pk).name for pk in ids] == [r["name"] for r in rows]
