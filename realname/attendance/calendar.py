@@ -20,8 +20,10 @@ What python-holidays (0.109) gives us and how we read it:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import date
+from functools import lru_cache
 from typing import Final, Literal, get_args
 
 import holidays
@@ -41,6 +43,44 @@ _DEFAULT_NAMES: Final[Mapping[str, str]] = {
 }
 
 
+class _Library:
+    """python-holidays' China calendar, built once per process (building it costs milliseconds, and every
+    request that ingests a punch asks for the kind of a day); years are filled under a lock."""
+
+    def __init__(self) -> None:
+        self.all = holidays.country_holidays("CN", language="zh_CN")
+        self.plain = holidays.country_holidays("CN", language="zh_CN", observed=False)
+        self._years: set[int] = set()
+        self._lock = threading.Lock()
+
+    def load(self, year: int) -> None:
+        if year in self._years and year + 1 in self._years:
+            return
+        with self._lock:
+            for y in (year, year + 1):
+                if y not in self._years:
+                    # Membership tests make python-holidays populate the year (expand=True).
+                    _ = date(y, 1, 1) in self.all
+                    _ = date(y, 1, 1) in self.plain
+                    self._years.add(y)
+
+
+_LIBRARY = _Library()
+
+
+@lru_cache(maxsize=8192)
+def _library_kind(day: date) -> DayKind:
+    _LIBRARY.load(day.year)
+    if day in _LIBRARY.all:
+        name = _LIBRARY.plain.get(day)
+        if name is not None and not any(m in name for m in _NOT_STATUTORY):
+            return "holiday"
+        return "in_lieu_rest"
+    if day.weekday() >= 5:
+        return "adjusted_workday" if day in _LIBRARY.all.weekend_workdays else "weekend"
+    return "workday"
+
+
 class HolidayCalendar:
     """Answers the kind and name of any date; overrides (date → (kind, name)) win over the library."""
 
@@ -50,29 +90,9 @@ class HolidayCalendar:
             if kind not in DAY_KINDS:
                 raise ValueError(f"override for {day.isoformat()}: unknown day kind {kind!r}")
             self._overrides[day] = (kind, name)
-        # Built once per calendar; python-holidays fills further years lazily on lookup.
-        self._all = holidays.country_holidays("CN", language="zh_CN")
-        self._plain = holidays.country_holidays("CN", language="zh_CN", observed=False)
-        self._years: set[int] = set()
-
-    def _load(self, year: int) -> None:
-        for y in (year, year + 1):
-            if y not in self._years:
-                # Membership tests make python-holidays populate the year (expand=True).
-                _ = date(y, 1, 1) in self._all
-                _ = date(y, 1, 1) in self._plain
-                self._years.add(y)
 
     def _library_kind(self, day: date) -> DayKind:
-        self._load(day.year)
-        if day in self._all:
-            name = self._plain.get(day)
-            if name is not None and not any(m in name for m in _NOT_STATUTORY):
-                return "holiday"
-            return "in_lieu_rest"
-        if day.weekday() >= 5:
-            return "adjusted_workday" if day in self._all.weekend_workdays else "weekend"
-        return "workday"
+        return _library_kind(day)
 
     def kind(self, day: date) -> DayKind:
         """The kind of ``day``: workday, weekend, holiday (法定节假日), in_lieu_rest or adjusted_workday."""
@@ -86,7 +106,7 @@ class HolidayCalendar:
             return self._overrides[day][1]
         kind = self._library_kind(day)
         if kind in ("holiday", "in_lieu_rest"):
-            return str(self._all.get(day))
+            return str(_LIBRARY.all.get(day))
         return _DEFAULT_NAMES[kind]
 
     def is_rest_day(self, day: date) -> bool:

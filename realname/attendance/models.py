@@ -113,8 +113,10 @@ class ParseStatus(models.TextChoices):
 class RawMessage(models.Model):
     """One request body exactly as a device sent it, stored before anything reads it (evidence, replay)."""
 
+    # Copied from the device when it is known (no database-level key: every gate request writes a row here,
+    # and the device's own key already ties it to a real project; the ORM still PROTECTs deletes).
     project = models.ForeignKey(
-        "orgs.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "orgs.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     device = models.ForeignKey(
         Device, null=True, blank=True, on_delete=models.PROTECT, related_name="raw_messages"

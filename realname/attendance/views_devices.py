@@ -81,10 +81,39 @@ def _zkteco_device(request: HttpRequest) -> tuple[Any, Device] | HttpResponse:
     return query, device
 
 
+def _deferred_zkteco_upload(request: HttpRequest) -> HttpResponse | None:
+    """A registered, enabled device's upload stored in one statement and answered; None when the serial
+    is missing, unknown or disabled (the ordinary path then refuses it, storing the refused body)."""
+    try:
+        query = zkteco.parse_query(request.META.get("QUERY_STRING", ""))
+    except ProtocolError:
+        return None
+    stored = services.store_upload_if_enabled(
+        kind=DeviceKind.ZKTECO,
+        serial=query.sn,
+        path=request.path,
+        query_string=request.META.get("QUERY_STRING", ""),
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        body=request.body,
+        remote_addr=client_ip(request),
+    )
+    if stored is None:
+        return None
+    # The body is committed: answer now, the worker parses it. The count is of the punches the body
+    # holds, read here without the database (each will be stored, or found stored already).
+    if (query.table or "").upper() != "ATTLOG":
+        return _text(zkteco.OK)
+    return _text(zkteco.ok_response(len(zkteco.parse_attlog(request.body).items)))
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def iclock_cdata(request: HttpRequest) -> HttpResponse:
     """GET: handshake (options=all) or plain check; POST: an upload (ATTLOG punches, OPERLOG, USERINFO…)."""
+    if request.method == "POST" and settings.REALNAME_DEVICE_UPLOADS == "deferred":
+        answer = _deferred_zkteco_upload(request)
+        if answer is not None:
+            return answer
     found = _zkteco_device(request)
     if isinstance(found, HttpResponse):
         return found
@@ -98,12 +127,6 @@ def iclock_cdata(request: HttpRequest) -> HttpResponse:
         return _text(zkteco.OK)
     raw = _store(request, kind=DeviceKind.ZKTECO, device=device, serial=query.sn)
     attlog = (query.table or "").upper() == "ATTLOG"
-    if settings.REALNAME_DEVICE_UPLOADS == "deferred":
-        # The body is committed: answer now, the worker parses it. The count is of the punches the body
-        # holds, read here without the database (each will be stored, or found stored already).
-        if not attlog:
-            return _text(zkteco.OK)
-        return _text(zkteco.ok_response(len(zkteco.parse_attlog(request.body).items)))
     result = services.process_raw_message(raw=raw)
     if result.retryable:
         return _text(TRY_AGAIN, status=503)
@@ -151,6 +174,24 @@ def hikvision_events(request: HttpRequest, secret: str) -> HttpResponse:
     """One pushed event (JSON or multipart with a picture). Answered 200 with the ACK body after commit,
     whatever it held, so the terminal does not resend it; only a body cut in transit (retryable) is
     answered 503 so that it comes again whole."""
+    if settings.REALNAME_DEVICE_UPLOADS == "deferred" and secret:
+        stored = services.store_upload_if_enabled(
+            kind=DeviceKind.HIKVISION,
+            secret=secret,
+            path=HIK_PATH,
+            query_string=request.META.get("QUERY_STRING", ""),
+            content_type=request.META.get("CONTENT_TYPE", ""),
+            body=request.body,
+            remote_addr=client_ip(request),
+        )
+        if stored is not None:
+            try:  # only to tell a body cut in transit (503: it comes again whole) from the rest
+                hikvision.parse_event(request.META.get("CONTENT_TYPE", ""), request.body)
+            except ProtocolError as exc:
+                if exc.retryable:
+                    services.mark_failed(stored, str(exc))
+                    return _text(TRY_AGAIN, status=503)
+            return HttpResponse(hikvision.ACK_BODY, content_type="application/json")
     device = selectors.get_device_by_secret(secret)
     if device is None or not device.enabled:
         reason = UNKNOWN_DEVICE if device is None else DEVICE_DISABLED
@@ -165,14 +206,6 @@ def hikvision_events(request: HttpRequest, secret: str) -> HttpResponse:
         )
         return _text(reason, status=404 if device is None else 403)
     raw = _store(request, kind=DeviceKind.HIKVISION, device=device, serial=device.serial, path=HIK_PATH)
-    if settings.REALNAME_DEVICE_UPLOADS == "deferred":
-        try:  # only to tell a body cut in transit (answered 503, so it comes again whole) from the rest
-            hikvision.parse_event(raw.content_type, request.body)
-        except ProtocolError as exc:
-            if exc.retryable:
-                services.mark_failed(raw, str(exc))
-                return _text(TRY_AGAIN, status=503)
-        return HttpResponse(hikvision.ACK_BODY, content_type="application/json")
     result = services.process_raw_message(raw=raw)
     if result.retryable:
         return _text(TRY_AGAIN, status=503)

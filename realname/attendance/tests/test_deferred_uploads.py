@@ -130,3 +130,38 @@ def test_inline_uploads_are_unchanged(site: Site, device_client: Client) -> None
         assert post_attlog(device_client, ATTLOG).content.decode() == "OK: 3"
     assert AccessEvent.objects.count() == 3
     assert RawMessage.objects.get().parse_status == ParseStatus.PARSED
+
+
+def test_a_disabled_or_unknown_device_is_still_refused_and_its_body_kept(
+    site: Site, device_client: Client
+) -> None:
+    Device.objects.filter(pk=site.zk.pk).update(enabled=False)
+
+    disabled = post_attlog(device_client, ATTLOG)
+    unknown = post_attlog(device_client, ATTLOG, sn="NOPE999")
+    hik = device_client.post(
+        "/devices/hik/not-a-secret/events", data=hik_json_sample(), content_type="application/json"
+    )
+
+    assert (disabled.status_code, unknown.status_code, hik.status_code) == (403, 404, 404)
+    assert list(RawMessage.objects.order_by("id").values_list("parse_status", "error")) == [
+        (ParseStatus.FAILED, "device disabled"),
+        (ParseStatus.FAILED, "unknown device"),
+        (ParseStatus.FAILED, "unknown device"),
+    ]
+    assert ingest_pending_uploads() == "" and not AccessEvent.objects.exists()
+
+
+def test_a_hikvision_push_is_stored_in_one_statement_and_ingested_later(
+    site: Site, device_client: Client
+) -> None:
+    response = device_client.post(hik_url(site.hik), data=hik_json_sample(), content_type="application/json")
+
+    assert response.status_code == 200
+    raw = RawMessage.objects.get()
+    assert (raw.device_id, raw.project_id, raw.serial, raw.parse_status) == (
+        site.hik.pk, site.hik.project_id, "HK001", ParseStatus.NEW,
+    )  # fmt: skip
+    assert raw.path == "/devices/hik/***/events"  # the secret never stored
+    ingest_pending_uploads()
+    assert AccessEvent.objects.filter(device=site.hik).count() == 1
