@@ -508,9 +508,7 @@ def test_another_devices_raw_message_cannot_be_replayed_here(world: World, site:
     assert raw.parse_status == ParseStatus.FAILED
 
 
-def test_the_corrections_device_cannot_be_enabled_rotated_edited_revealed(
-    world: World, site: Site
-) -> None:
+def test_the_corrections_device_cannot_be_enabled_rotated_edited_revealed(world: World, site: Site) -> None:
     from realname.attendance.corrections import correction_device
 
     device = correction_device(world.p1)
