@@ -1,4 +1,4 @@
-"""Demo attendance: two weeks of gate punches on DEMO-1's ZKTeco gate, so the day records, the monthly
+"""Demo attendance: a month of gate punches on DEMO-1's ZKTeco gate, so the day records, the monthly
 sheet, the muster list, the warnings and the ledger have something to show right after ``make demo``.
 
 Deterministic (a seeded generator per person and day) and idempotent: the device event keys are the
@@ -19,7 +19,7 @@ from realname.attendance import daycalc, services
 from realname.attendance.models import Device, DeviceIdentity, DeviceKind, EventSource
 from realname.attendance.protocols import ParsedEvent
 
-DAYS = 14
+DAYS = 30
 
 
 @dataclass(frozen=True)

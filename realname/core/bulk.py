@@ -29,10 +29,16 @@ def _sqlite_datetime(zone: dt.tzinfo) -> Callable[[dt.datetime], str]:
     """SQLite's ``adapt_datetimefield_value`` for aware values (naive text in the connection's zone), without
     its per-call checks; a naive value is refused just as Django refuses it with USE_TZ."""
 
+    last: list[Any] = [None, ""]  # the previous value and its text: a batch repeats its receive time
+
     def adapt(value: dt.datetime) -> str:
+        if value is last[0]:
+            return str(last[1])
         if value.tzinfo is None:
             raise ValueError("SQLite backend does not support timezone-naive datetimes when USE_TZ is True.")
-        return str(value.astimezone(zone).replace(tzinfo=None))
+        text = str(value.astimezone(zone).replace(tzinfo=None))
+        last[0], last[1] = value, text
+        return text
 
     return adapt
 

@@ -104,7 +104,9 @@ DEVICES = [
     ("DEMOZK0001", DeviceKind.ZKTECO, "东大门考勤机 (ZKTeco)", PersonRefKind.PIN),
     ("DEMOHIK0001", DeviceKind.HIKVISION, "南门人脸终端 (Hikvision)", PersonRefKind.EMPLOYEE_NO),
 ]
-DEVICE_PEOPLE = 50  # PINs / employeeNos 1…N are the first N demo workers of DEMO-1
+# PINs / employeeNos 1…N are the first N demo workers of DEMO-1: all of them, up to this many, so that the
+# seeded weeks of attendance cover the whole site (a worker the gate does not know is absent every day).
+DEVICE_PEOPLE = 1000
 
 
 @dataclass
@@ -124,7 +126,7 @@ class DemoResult:
     workers: int = 0
     created_workers: int = 0
     devices: list[DemoDevice] = field(default_factory=list)
-    punches: int = 0  # demo gate punches of the last two weeks (new ones on this run: new_punches)
+    punches: int = 0  # demo gate punches of the last 30 days (new ones on this run: new_punches)
     new_punches: int = 0
     notifications: int = 0
 
@@ -395,7 +397,7 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
                 )
                 if member is not None and member.worker.user_id is None and not hasattr(user, "worker"):
                     Worker.objects.filter(pk=member.worker.pk).update(user=user)
-        # Two weeks at the demo gate, then the warnings they give (to the logins above).
+        # A month at the demo gate, then the warnings it gives (to the logins above).
         attendance = seed_attendance(seed=seed)
         result.punches, result.new_punches = attendance.punches, attendance.new
         result.notifications = run_warnings().notified.created

@@ -63,8 +63,8 @@ def test_the_demo_registers_a_zkteco_and_a_hikvision_gate_whose_numbers_are_the_
     assert (zk.kind, hik.kind) == ("zkteco", "hikvision")
     assert zk.project.code == hik.project.code == "DEMO-1" and zk.enabled and hik.enabled
     on_demo1 = list(Employment.objects.filter(project__code="DEMO-1", status="active").order_by("id"))
-    n = min(50, len(on_demo1))
-    assert n == len(on_demo1) > 0  # 30 workers over both projects: fewer than 50 on DEMO-1
+    n = len(on_demo1)
+    assert n > 0
     for device, ref_kind in ((zk, "pin"), (hik, "employee_no")):
         mapping = {i.ref: i.employment for i in DeviceIdentity.objects.filter(device=device)}
         assert set(mapping) == {str(k) for k in range(1, n + 1)}
@@ -79,10 +79,13 @@ def test_the_demo_registers_a_zkteco_and_a_hikvision_gate_whose_numbers_are_the_
     assert [d.secret for d in again.devices] == [zk.secret, hik.secret]
 
 
-def test_the_demo_maps_at_most_fifty_workers() -> None:
+def test_the_demo_maps_every_active_worker_of_demo_1_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    from realname.core import demo_data
+
+    monkeypatch.setattr(demo_data, "DEVICE_PEOPLE", 20)
     build_demo(workers=120)
-    assert DeviceIdentity.objects.filter(device__serial="DEMOZK0001").count() == 50
-    assert DeviceIdentity.objects.filter(device__serial="DEMOHIK0001", ref="50").exists()
+    assert DeviceIdentity.objects.filter(device__serial="DEMOZK0001").count() == 20
+    assert DeviceIdentity.objects.filter(device__serial="DEMOHIK0001", ref="20").exists()
 
 
 def test_the_demo_command_prints_the_device_settings_but_never_logs_the_secret(
@@ -98,7 +101,7 @@ def test_the_demo_command_prints_the_device_settings_but_never_logs_the_secret(
     assert secret not in caplog.text
 
 
-def test_the_demo_has_two_weeks_of_attendance_that_a_second_run_does_not_repeat() -> None:
+def test_the_demo_has_a_month_of_attendance_that_a_second_run_does_not_repeat() -> None:
     from realname.attendance.days import DayRecord
     from realname.attendance.models import AccessEvent
     from realname.ledger.selectors import verify_ledger

@@ -39,7 +39,7 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.write_devices(result, options["addr"])
         self.stdout.write(
-            f"演示考勤：DEMO-1 东大门近两周 {result.punches} 条打卡（本次新增 {result.new_punches}），"
+            f"演示考勤：DEMO-1 东大门近 30 天 {result.punches} 条打卡（本次新增 {result.new_punches}），"
             f"已生成日考勤、月度考勤表和 {result.notifications} 条新预警通知"
             "（用 labour、pm、team_leader 或 safety 登录查看“考勤”“通知”）。"
         )
