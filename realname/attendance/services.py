@@ -37,7 +37,7 @@ from realname.attendance.models import (
 from realname.attendance.protocols import LineError, ParsedEvent, ProtocolError, hikvision, zkteco
 from realname.core import audit
 from realname.core.audit import AuditAction
-from realname.core.bulk import insert_returning_ids, insert_rows
+from realname.core.bulk import insert_returning_ids, insert_values
 from realname.core.services import create_row
 from realname.ledger import canonical, merkle
 from realname.ledger import services as ledger_services
@@ -217,6 +217,31 @@ def store_upload_if_enabled(
     return None if row is None else int(row[0])
 
 
+# The columns of an AccessEvent row as the ingest builds it (every concrete column but the key).
+EVENT_COLUMNS: tuple[str, ...] = (
+    "public_id",
+    "project_id",
+    "device_id",
+    "raw_message_id",
+    "device_event_key",
+    "person_ref",
+    "person_ref_kind",
+    "employment_id",
+    "worker_id",
+    "occurred_at",
+    "device_local_time",
+    "direction",
+    "method",
+    "source",
+    "received_at",
+    "flags",
+    "lat",
+    "lng",
+    "ledger_index",
+)
+_RAW_MESSAGE_COLUMN = EVENT_COLUMNS.index("raw_message_id")
+
+
 @dataclass(frozen=True)
 class IngestResult:
     """What one batch of punches came to: new events, re-sent ones absorbed, and unreadable ones."""
@@ -224,7 +249,19 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     errors: int = 0
-    rows: tuple[dict[str, Any], ...] = ()  # the new events' column values (attname → value, with "id")
+    values: tuple[tuple[Any, ...], ...] = ()  # the new events' column values, EVENT_COLUMNS order
+    ids: tuple[int, ...] = ()  # and their primary keys
+
+    @cached_property
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        """The new events as attname → value dicts (with "id")."""
+        return tuple(
+            {"id": pk, **dict(zip(EVENT_COLUMNS, row, strict=True))}
+            for pk, row in zip(self.ids, self.values, strict=True)
+        )
+
+    def raw_message_ids(self) -> list[int | None]:
+        return [row[_RAW_MESSAGE_COLUMN] for row in self.values]
 
     @cached_property
     def events(self) -> tuple[AccessEvent, ...]:
@@ -492,7 +529,7 @@ def _process_uploads(raws: list[RawMessage]) -> PendingRawResult:
         readings[raw.pk] = (len(items), errors, notes)
     source = EventSource.HIKVISION if device.kind == DeviceKind.HIKVISION else EventSource.ZKTECO
     result = ingest_uploads(device=device, uploads=uploads, source=source)
-    accepted = Counter(row["raw_message_id"] for row in result.rows)
+    accepted = Counter(result.raw_message_ids())
     now = timezone.now()
     failed = 0
     for raw in mine:
@@ -558,6 +595,18 @@ class _Person:
     employment_id: int
     worker_id: int
     worker_public_id: uuid.UUID
+
+
+def _ids_by_ledger_index(start: int, count: int) -> dict[int, int]:
+    """ledger index → primary key of the events just inserted as leaves ``start`` … ``start + count - 1``."""
+    connection = connections[router.db_for_read(AccessEvent)]
+    table = connection.ops.quote_name(AccessEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT ledger_index, id FROM {table} WHERE ledger_index >= %s AND ledger_index < %s",  # noqa: S608
+            [start, start + count],
+        )
+        return dict(cursor.fetchall())
 
 
 def _stored_keys(device: Device, keys: Sequence[str]) -> set[str]:
@@ -646,8 +695,9 @@ def ingest_uploads(*, device: Device, uploads: Sequence[Upload], source: str) ->
     measured_skew: int | None = None
     latest = max((upload.received_at for upload in uploads), default=None)
     start = state.size
-    rows: list[dict[str, Any]] = []
+    values: list[tuple[Any, ...]] = []
     leaves: list[bytes] = []
+    project_id, device_id, serial = device.project_id, device.pk, device.serial
     for position, (event, upload) in enumerate(fresh):
         received = upload.received_at
         occurred, device_text = _occurred(event, zone, received)
@@ -667,35 +717,35 @@ def ingest_uploads(*, device: Device, uploads: Sequence[Upload], source: str) ->
                 flags.append(FLAG_CLOCK_SKEW)
         public_id = uuid.uuid4()
         direction = role_direction or event.direction
-        rows.append(
-            {
-                "public_id": public_id,
-                "project_id": device.project_id,
-                "device_id": device.pk,
-                "raw_message_id": upload.raw_message.pk if upload.raw_message is not None else None,
-                "device_event_key": event.device_event_key,
-                "person_ref": event.person_ref,
-                "person_ref_kind": event.person_ref_kind,
-                "employment_id": person.employment_id if person is not None else None,
-                "worker_id": person.worker_id if person is not None else None,
-                "occurred_at": occurred,
-                "device_local_time": device_text,
-                "direction": direction,
-                "method": event.method,
-                "source": source,
-                "received_at": received,
-                "flags": flags,
-                "lat": None,
-                "lng": None,
-                "ledger_index": start + position,
-            }
+        values.append(  # EVENT_COLUMNS order
+            (
+                public_id,
+                project_id,
+                device_id,
+                upload.raw_message.pk if upload.raw_message is not None else None,
+                event.device_event_key,
+                event.person_ref,
+                event.person_ref_kind,
+                person.employment_id if person is not None else None,
+                person.worker_id if person is not None else None,
+                occurred,
+                device_text,
+                direction,
+                event.method,
+                source,
+                received,
+                flags,
+                None,
+                None,
+                start + position,
+            )
         )
         leaves.append(
             merkle.leaf_hash(
                 canonical.canonical_bytes(
                     public_id=public_id,
                     project_code=project_code,
-                    device_serial=device.serial,
+                    device_serial=serial,
                     device_event_key=event.device_event_key,
                     person_ref=event.person_ref,
                     worker_public_id=person.worker_public_id if person is not None else None,
@@ -707,23 +757,19 @@ def ingest_uploads(*, device: Device, uploads: Sequence[Upload], source: str) ->
             )
         )
     now = timezone.now()
-    if rows:
-        insert_rows(AccessEvent, rows, now)
-        ids = dict(
-            AccessEvent.objects.filter(ledger_index__gte=start, ledger_index__lt=start + len(rows))
-            .order_by()
-            .values_list("ledger_index", "pk")
-        )
-        for row in rows:
-            row["id"] = ids[row["ledger_index"]]
-        ledger_services.append_leaves(
-            state, [(row["id"], leaf) for row, leaf in zip(rows, leaves, strict=True)], now=now
-        )
-    result = IngestResult(accepted=len(rows), duplicates=total - len(rows), errors=0, rows=tuple(rows))
-    if rows and settings.REALNAME_DAY_RECOMPUTE == "inline":
+    ids: list[int] = []
+    if values:
+        insert_values(AccessEvent, EVENT_COLUMNS, values)
+        by_index = _ids_by_ledger_index(start, len(values))
+        ids = [by_index[start + position] for position in range(len(values))]
+        ledger_services.append_leaves(state, list(zip(ids, leaves, strict=True)), now=now)
+    result = IngestResult(
+        accepted=len(values), duplicates=total - len(values), errors=0, values=tuple(values), ids=tuple(ids)
+    )
+    if values and settings.REALNAME_DAY_RECOMPUTE == "inline":
         recompute_for_events(result.events)
         # Nothing was waiting before these: the queue's mark moves past them (else the worker catches up).
-        DayQueue.objects.filter(pk=DayQueue.SINGLETON, done_size=start).update(done_size=start + len(rows))
+        DayQueue.objects.filter(pk=DayQueue.SINGLETON, done_size=start).update(done_size=start + len(values))
     if latest is not None:
         # last_seen_at only moves forward: replaying an old raw message does not turn the clock back.
         seen_update: dict[str, Any] = {"last_seen_at": latest}

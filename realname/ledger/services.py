@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from realname.core.bulk import insert_rows
+from realname.core.bulk import insert_values
 from realname.ledger import canonical, merkle, signing
 from realname.ledger.models import Checkpoint, LedgerLeaf, LedgerState
 
@@ -86,13 +86,10 @@ def append_leaves(
     start = state.size
     tree = state.compact_range()
     tree.extend(leaf for _, leaf in leaves)
-    insert_rows(
+    insert_values(
         LedgerLeaf,
-        [
-            {"index": start + offset, "event_id": event_id, "leaf_hash": leaf.hex(), "created_at": moment}
-            for offset, (event_id, leaf) in enumerate(leaves)
-        ],
-        moment,
+        ("index", "event_id", "leaf_hash", "created_at"),
+        [(start + offset, event_id, leaf.hex(), moment) for offset, (event_id, leaf) in enumerate(leaves)],
     )
     saved = tree.to_state()
     state.size = saved["size"]

@@ -246,3 +246,10 @@ def test_ingested_punches_become_a_day_record_and_a_late_exit_updates_it(world: 
     ingest(gate.device, [punch("1", wall(2026, 11, 24, 17, 5), direction="02")])
     day.refresh_from_db()
     assert day.computed_at == computed
+
+
+def test_the_ingest_writes_every_column_of_the_event_table() -> None:
+    from realname.attendance.services import EVENT_COLUMNS
+
+    columns = [f.attname for f in AccessEvent._meta.concrete_fields if not f.primary_key]
+    assert sorted(EVENT_COLUMNS) == sorted(columns)
