@@ -82,11 +82,19 @@ def seed_attendance(*, serial: str = "DEMOZK0001", seed: int = 2026, days: int =
             rng = random.Random(f"{seed}:{pin}:{day.isoformat()}")  # noqa: S311 - demo data
             batch.extend(_day_punches(rng, pin, day, workday))
         batch.sort(key=lambda p: p.local_time or dt.datetime.min)  # noqa: DTZ901 - sort key only
-        uploaded = dt.datetime.combine(day, dt.time(22, 0), tzinfo=tz)  # the gate's evening upload
-        result = services.ingest_events(
-            device=device, parsed=batch, raw_message=None, source=EventSource.ZKTECO, received_at=uploaded
-        )
+        # Uploaded as a live gate does, minutes after each punch (in four-minute groups, so the demo is
+        # quick to build and no punch is further from its upload than the clock-skew limit).
+        windows: dict[dt.datetime, list[ParsedEvent]] = {}
+        for punch in batch:
+            assert punch.local_time is not None  # noqa: S101 - made above with a wall-clock time
+            start = punch.local_time.replace(minute=punch.local_time.minute // 4 * 4, second=0)
+            windows.setdefault(start, []).append(punch)
+        for start, group in windows.items():
+            uploaded = (start + dt.timedelta(minutes=4, seconds=30)).replace(tzinfo=tz)
+            result = services.ingest_events(
+                device=device, parsed=group, raw_message=None, source=EventSource.ZKTECO, received_at=uploaded
+            )
+            new += result.accepted
         punches += len(batch)
-        new += result.accepted
         daycalc.close_day(project=project, work_date=day, calendar=calendar)
     return DemoAttendance(days=days, punches=punches, new=new)

@@ -118,3 +118,12 @@ def test_the_demo_has_a_month_of_attendance_that_a_second_run_does_not_repeat() 
     statuses = {s for row in DayRecord.objects.values_list("statuses", flat=True) for s in row}
     assert {"present", "late", "absent"} <= statuses
     assert verify_ledger().ok
+
+
+def test_the_demo_punches_look_like_a_live_gate_not_a_wrong_clock() -> None:
+    from realname.attendance.models import AccessEvent
+
+    build_demo(workers=40)
+
+    flags = {flag for row in AccessEvent.objects.values_list("flags", flat=True) for flag in row}
+    assert AccessEvent.objects.exists() and flags == set()
