@@ -134,6 +134,12 @@ def _own_employments(user: User) -> models.QuerySet[Any]:
     return Employment.objects.filter(worker__user=user)
 
 
+def membership_q(m: Membership, label: str) -> Q:
+    """The rows of model ``label`` (one of FAMILIES) that this one membership reaches — for code that
+    must know *which* grant covers a row (who should be told about it), not only whether some grant does."""
+    return _family_q(m, m.user, FAMILIES[label])
+
+
 def _family_q(m: Membership, user: User, paths: Paths) -> Q:
     p = paths.project
     if m.scope_kind == ScopeKind.PLATFORM:

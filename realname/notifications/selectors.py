@@ -24,7 +24,7 @@ from realname.accounts.roles import Role, role_has
 
 # One rule per membership is what an audience needs (a team leader's role narrows only that membership);
 # accounts.scope ORs a user's memberships together, so the per-membership rule is used directly.
-from realname.accounts.scope import FAMILIES, _family_q
+from realname.accounts.scope import FAMILIES, membership_q
 from realname.notifications.models import Notification
 from realname.orgs.models import Participant, Project
 
@@ -167,7 +167,7 @@ def recipients_by_object(
             if m.scope_kind == ScopeKind.PLATFORM:
                 covered_by[key] = set(wanted)
             else:
-                q = _family_q(m, m.user, paths)
+                q = membership_q(m, label)
                 covered_by[key] = {
                     pk
                     for chunk in _chunks(wanted)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import can, has_perm
+from realname.attendance import setup as attendance_setup
 from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, query_without_page, require, scoped_get
 from realname.orgs import selectors, services
@@ -196,6 +197,12 @@ def project_detail(request: HttpRequest, project: uuid.UUID) -> HttpResponse:
             "teams": selectors.list_teams(request.user, project=obj),
             "can_change": can_change,
             "can_add_team": selectors.team_parents(request.user, project=obj).exists(),
+            # The attendance buttons, each shown to those its page lets in (site-wide scope for the gates
+            # and the rules; anyone who sees attendance for the day records).
+            "can_see_days": can(request.user, Perm.ATTENDANCE_VIEW, obj),
+            "can_see_devices": attendance_setup.is_wide(request.user, Perm.ATTENDANCE_VIEW, obj)
+            or attendance_setup.is_wide(request.user, Perm.DEVICES_MANAGE, obj),
+            "can_edit_rules": attendance_setup.is_wide(request.user, Perm.ATTENDANCE_RULES, obj),
             "section_form": SectionForm(auto_id="new_section_%s") if can_change else None,
         },
     )

@@ -629,3 +629,21 @@ def test_pages_are_chinese_by_default(client: Client, world: World) -> None:
     as_user(client, world.alice)
     page = client.get(reverse("orgs:project_list")).content.decode()
     assert '<html lang="zh-hans">' in page and "新建项目" in page
+
+
+def test_the_project_page_offers_the_attendance_buttons_its_reader_can_open(
+    client: Client, world: World
+) -> None:
+    devices = reverse("attendance:project_devices", args=[world.p1.public_id])
+    rules = reverse("attendance:project_rules", args=[world.p1.public_id])
+    days = reverse("attendance:day_list", args=[world.p1.public_id])
+    page = reverse("orgs:project_detail", args=[world.p1.public_id])
+
+    client.force_login(world.alice)  # the general contractor: the whole site
+    alice = client.get(page).content.decode()
+    client.force_login(world.bob)  # a subcontractor's labour manager: his people only
+    bob = client.get(page).content.decode()
+
+    assert devices in alice and rules in alice and days in alice
+    assert devices not in bob and rules not in bob and days in bob
+    assert client.get(devices).status_code == 403  # what the hidden button would have led to
