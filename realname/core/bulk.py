@@ -175,7 +175,7 @@ def insert_returning_ids(
         fields, params = _prepared(model, rows, now, connection)
         names = ", ".join(quote(_column(f)) for f in fields)
         head = f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES "  # noqa: S608
-        return _multi_row(cursor, head, f" RETURNING {pk}", params, connection)
+        return _multi_row(cursor, head, f" RETURNING {pk}", params, connection, returning=True)
 
 
 def upsert_rows(
@@ -221,8 +221,11 @@ def upsert_rows(
         _multi_row(cursor, f"INSERT INTO {table} ({names}) VALUES ", tail, params, connection)  # noqa: S608
 
 
-def _multi_row(cursor: Any, head: str, tail: str, params: list[list[Any]], connection: Any) -> list[Any]:
-    """Run head + VALUES (…), (…) + tail per chunk; whatever the statements return (RETURNING), in order."""
+def _multi_row(
+    cursor: Any, head: str, tail: str, params: list[list[Any]], connection: Any, *, returning: bool = False
+) -> list[Any]:
+    """Run head + VALUES (…), (…) + tail per chunk; with ``returning``, the first column of every row the
+    statements return (``tail`` ends in RETURNING …), in order."""
     width = len(params[0])
     per = _rows_per_statement(connection, width)
     one = "(" + ", ".join(["%s"] * width) + ")"
@@ -230,6 +233,6 @@ def _multi_row(cursor: Any, head: str, tail: str, params: list[list[Any]], conne
     for start in range(0, len(params), per):
         chunk = params[start : start + per]
         cursor.execute(head + ", ".join([one] * len(chunk)) + tail, [v for values in chunk for v in values])
-        if "RETURNING" in tail:
+        if returning:
             returned.extend(row[0] for row in cursor.fetchall())
     return returned

@@ -12,6 +12,7 @@ A phone number is never logged in full: :func:`masked_phone` is applied everywhe
 
 from __future__ import annotations
 
+import abc
 import logging
 from dataclasses import dataclass
 
@@ -49,13 +50,13 @@ class SmsError(Exception):
         self.retryable = retryable
 
 
-class SmsBackend:
+class SmsBackend(abc.ABC):
     """The interface of an SMS provider adapter. Constructed once per sending run, without arguments (read
     credentials from settings)."""
 
+    @abc.abstractmethod
     def send(self, message: SmsMessage) -> str:
         """Send one message; return the provider's message id (or "" if it gives none)."""
-        raise NotImplementedError
 
 
 class ConsoleBackend(SmsBackend):
