@@ -103,20 +103,18 @@ def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 def _catch_up() -> tuple[float, int]:
     """The worker's jobs for deferred uploads and days, run until nothing waits: (seconds, uploads)."""
-    from realname.attendance.services import process_pending_raw
+    from realname.attendance.models import ParseStatus, RawMessage
     from realname.core import jobs
     from realname.core.context import acting_as
 
+    waiting = RawMessage.objects.filter(parse_status=ParseStatus.NEW).count()
     start = time.perf_counter()
-    uploads = 0
     with acting_as(None, via="command"):
-        while True:
-            step = process_pending_raw()
-            if not step.messages:
-                break
-            uploads += step.messages
-        jobs.recompute_pending_days()
-    return time.perf_counter() - start, uploads
+        while jobs.ingest_pending_uploads():
+            pass
+        while jobs.recompute_pending_days():
+            pass
+    return time.perf_counter() - start, waiting
 
 
 def run(requests: int, clients: int, runs: int, mode: str) -> dict[str, Any]:

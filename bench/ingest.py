@@ -216,10 +216,10 @@ def time_ingest(device: Any, batches: list[list[Any]], *, days: str) -> float:
 
 def time_drain() -> float:
     """The worker's catch-up after a deferred ingest: every pending event's days recomputed."""
-    from realname.attendance.daycalc import recompute_pending
+    from realname.core import jobs
 
     start = time.perf_counter()
-    while recompute_pending().events:
+    while jobs.recompute_pending_days():
         pass
     return time.perf_counter() - start
 

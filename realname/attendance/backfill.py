@@ -17,10 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
 from django.db import connection, connections
-from django.db.models import Q
 
 from realname.attendance import daycalc
 from realname.attendance.daycalc import RecomputeResult
@@ -30,15 +29,6 @@ from realname.workers.models import Employment
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-def on_site(project: Project, days: Sequence[dt.date]) -> list[int]:
-    """Employment ids on the project on any of ``days`` (sorted: shards are contiguous id ranges)."""
-    return sorted(
-        Employment.objects.filter(project=project, entry_date__lte=max(days))
-        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=min(days)))
-        .values_list("pk", flat=True)
-    )
 
 
 def _shard(args: tuple[int, list[dt.date], list[int]]) -> RecomputeResult:
@@ -60,7 +50,7 @@ def recompute_project(
     days = sorted(set(dates))
     if not days:
         return RecomputeResult()
-    ids = on_site(project, days)
+    ids = daycalc.on_site_ids(project, days[0], days[-1])
     shards = [ids[i : i + shard_size] for i in range(0, len(ids), shard_size)]
     jobs = min(jobs or default_jobs(), len(shards))
     work = [(project.pk, days, shard) for shard in shards]

@@ -43,6 +43,7 @@ from realname.core.bulk import upsert_rows
 from realname.core.services import create_row, update_row
 from realname.orgs.models import Project, Team
 from realname.workers.models import Employment
+from realname.workers.selectors import on_site_between
 
 if TYPE_CHECKING:
     from realname.attendance.calendar import DayKind
@@ -267,12 +268,13 @@ def _recompute(
     wanted: Mapping[int, Iterable[dt.date]],
     *,
     calendar: HolidayCalendar | None = None,
+    book: RuleBook | None = None,
 ) -> RecomputeResult:
     """Recompute the given (employment id → work days) of one project, in chunks of employments."""
     plan = {employment_id: set(dates) for employment_id, dates in wanted.items() if dates}
     if not plan:
         return RecomputeResult()
-    book = RuleBook(project)
+    book = RuleBook(project) if book is None else book
     calendar = calendar or holiday_calendar()
     now = timezone.now()
     total = RecomputeResult()
@@ -295,6 +297,15 @@ def recompute_days(
     return _recompute(project, {employment.pk: set(dates)}, calendar=calendar)
 
 
+def on_site_ids(project: Project, first: dt.date, last: dt.date) -> list[int]:
+    """Ids of the project's employments on site on any day from ``first`` to ``last``, in id order."""
+    return list(
+        Employment.objects.filter(on_site_between(first, last), project=project)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def recompute_project_days(
     *,
@@ -308,14 +319,7 @@ def recompute_project_days(
     days = sorted(set(dates))
     if not days:
         return RecomputeResult()
-    if employments is None:
-        ids = list(
-            Employment.objects.filter(project=project, entry_date__lte=days[-1])
-            .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=days[0]))
-            .values_list("pk", flat=True)
-        )
-    else:
-        ids = [e.pk for e in employments]
+    ids = on_site_ids(project, days[0], days[-1]) if employments is None else [e.pk for e in employments]
     return _recompute(project, dict.fromkeys(ids, set(days)), calendar=calendar)
 
 
@@ -348,7 +352,7 @@ def recompute_for_events(
         by_project[project.pk][employment_id].add(day)
     total = RecomputeResult()
     for project_id, wanted in by_project.items():
-        total += _recompute(projects[project_id], wanted, calendar=calendar)
+        total += _recompute(projects[project_id], wanted, calendar=calendar, book=books[project_id])
     return total
 
 
@@ -418,11 +422,7 @@ def close_day(
     """Give every employment on site on ``work_date`` a DayRecord: those with no record yet (no events,
     or events not yet computed) are computed now — absent on workdays, rest day or holiday otherwise.
     Days that already have a record are left alone, so running it again changes nothing."""
-    on_site = list(
-        Employment.objects.filter(project=project, entry_date__lte=work_date)
-        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=work_date))
-        .values_list("pk", flat=True)
-    )
+    on_site = on_site_ids(project, work_date, work_date)
     done = set(
         DayRecord.objects.filter(project=project, work_date=work_date, employment_id__in=on_site).values_list(
             "employment_id", flat=True

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +44,7 @@ from realname.attendance.models import AccessEvent
 from realname.attendance.rules import DayRules
 from realname.orgs.models import Project, Team
 from realname.workers.models import Employment
+from realname.workers.selectors import on_site_between
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -447,9 +448,7 @@ def sheet_employments(
 ) -> QuerySet[Employment]:
     """The team's employments overlapping the month that ``user`` may ``perm`` (a worker: their own)."""
     last = month_end(month)
-    qs = Employment.objects.filter(team=team, entry_date__lte=last).filter(
-        Q(exit_date__isnull=True) | Q(exit_date__gte=month)
-    )
+    qs = Employment.objects.filter(on_site_between(month, last), team=team)
     return restrict(qs, user, perm).select_related("worker").order_by("entry_date", "pk")
 
 

@@ -323,6 +323,11 @@ def _events_outcome(
     return outcome
 
 
+def _save_attlog_stamp(device: Device, stamp: str) -> None:
+    """The upload cursor the device gave (returned to it in the next handshake as ATTLOGStamp)."""
+    Device.objects.filter(pk=device.pk).update(attlog_stamp=stamp[:40])
+
+
 def _process_zkteco(raw: RawMessage, device: Device, *, replay: bool) -> _Outcome:
     query = zkteco.parse_query(raw.query_string)
     body = bytes(raw.body)
@@ -344,7 +349,7 @@ def _process_zkteco(raw: RawMessage, device: Device, *, replay: bool) -> _Outcom
             source=EventSource.ZKTECO,
         )
         if query.stamp and not replay:
-            Device.objects.filter(pk=device.pk).update(attlog_stamp=query.stamp[:40])
+            _save_attlog_stamp(device, query.stamp)
         return outcome
     if table in ("OPERLOG", "USERINFO"):
         records = zkteco.parse_operlog(body) if table == "OPERLOG" else zkteco.parse_userinfo(body)
@@ -551,7 +556,7 @@ def _process_uploads(raws: list[RawMessage]) -> PendingRawResult:
     if device.kind == DeviceKind.ZKTECO:
         stamps = [zkteco.parse_query(raw.query_string).stamp for raw in mine if raw.pk in readings]
         if stamps and stamps[-1]:
-            Device.objects.filter(pk=device.pk).update(attlog_stamp=stamps[-1][:40])
+            _save_attlog_stamp(device, stamps[-1])
     return PendingRawResult(len(mine), result.accepted, result.duplicates, failed)
 
 

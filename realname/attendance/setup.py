@@ -47,6 +47,7 @@ from realname.core.audit import AuditAction
 from realname.core.services import delete_row, update_row
 from realname.orgs.models import PROJECT_WIDE_ROLES, Participant, Project, Team
 from realname.workers.models import Employment
+from realname.workers.selectors import on_site_between
 
 # A device heard from within this window is shown as online. ZKTeco terminals poll getrequest every
 # few seconds to a minute; Hikvision terminals only call when someone passes, so for them "offline" on a
@@ -282,9 +283,7 @@ def recompute_since(
     employments: Iterable[Employment] | None = None
     if team is not None:
         employments = list(
-            Employment.objects.filter(project=project, team=team, entry_date__lte=until).filter(
-                Q(exit_date__isnull=True) | Q(exit_date__gte=since)
-            )
+            Employment.objects.filter(on_site_between(since, until), project=project, team=team)
         )
     return daycalc.recompute_project_days(project=project, dates=_days(since, until), employments=employments)
 

@@ -50,6 +50,22 @@ def _store(
     )
 
 
+def _store_if_enabled(
+    request: HttpRequest, *, kind: str, serial: str = "", secret: str = "", path: str = ""
+) -> int | None:
+    """The deferred-upload counterpart of :func:`_store`: stored only for an enabled device (its id)."""
+    return services.store_upload_if_enabled(
+        kind=kind,
+        serial=serial,
+        secret=secret,
+        path=path or request.path,
+        query_string=request.META.get("QUERY_STRING", ""),
+        content_type=request.META.get("CONTENT_TYPE", ""),
+        body=request.body,
+        remote_addr=client_ip(request),
+    )
+
+
 def _refuse_zkteco(request: HttpRequest, serial: str, device: Device | None) -> HttpResponse | None:
     """A non-OK answer makes the device keep its data and send it again later (devices.md §1.3)."""
     if device is not None and device.enabled:
@@ -88,15 +104,7 @@ def _deferred_zkteco_upload(request: HttpRequest) -> HttpResponse | None:
         query = zkteco.parse_query(request.META.get("QUERY_STRING", ""))
     except ProtocolError:
         return None
-    stored = services.store_upload_if_enabled(
-        kind=DeviceKind.ZKTECO,
-        serial=query.sn,
-        path=request.path,
-        query_string=request.META.get("QUERY_STRING", ""),
-        content_type=request.META.get("CONTENT_TYPE", ""),
-        body=request.body,
-        remote_addr=client_ip(request),
-    )
+    stored = _store_if_enabled(request, kind=DeviceKind.ZKTECO, serial=query.sn)
     if stored is None:
         return None
     # The body is committed: answer now, the worker parses it. The count is of the punches the body
@@ -175,15 +183,7 @@ def hikvision_events(request: HttpRequest, secret: str) -> HttpResponse:
     whatever it held, so the terminal does not resend it; only a body cut in transit (retryable) is
     answered 503 so that it comes again whole."""
     if settings.REALNAME_DEVICE_UPLOADS == "deferred" and secret:
-        stored = services.store_upload_if_enabled(
-            kind=DeviceKind.HIKVISION,
-            secret=secret,
-            path=HIK_PATH,
-            query_string=request.META.get("QUERY_STRING", ""),
-            content_type=request.META.get("CONTENT_TYPE", ""),
-            body=request.body,
-            remote_addr=client_ip(request),
-        )
+        stored = _store_if_enabled(request, kind=DeviceKind.HIKVISION, secret=secret, path=HIK_PATH)
         if stored is not None:
             try:  # only to tell a body cut in transit (503: it comes again whole) from the rest
                 hikvision.parse_event(request.META.get("CONTENT_TYPE", ""), request.body)

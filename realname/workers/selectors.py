@@ -5,6 +5,7 @@ Every list starts from :func:`realname.accounts.scope.restrict`; the filters her
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,12 @@ from realname.core import dictionaries
 from realname.core.identifiers import IdentifierError, check_id, compact
 from realname.orgs.models import Participant, Project, Team
 from realname.workers.models import BankAccount, Contract, Employment, EmploymentStatus, Worker
+
+
+def on_site_between(first: dt.date, last: dt.date) -> Q:
+    """Employments on site on at least one day from ``first`` to ``last``: entered by ``last`` and not
+    exited before ``first`` (the attendance close, back-fills, rules pages and monthly sheets share it)."""
+    return Q(entry_date__lte=last) & (Q(exit_date__isnull=True) | Q(exit_date__gte=first))
 
 
 def overlapping_employments(employment: Employment) -> QuerySet[Employment]:
