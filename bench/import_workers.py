@@ -3,7 +3,7 @@
     python -m bench.import_workers [--rows N]
 
 Uses its own fresh database: a temporary SQLite file, or — when DATABASE_URL points at PostgreSQL — a
-database named realname_bench created (and dropped afterwards) on that server. Builds a project with a
+database named realname_bench (or $REALNAME_BENCH_DB) created (and dropped afterwards) on that server. Builds a project with a
 general contractor, three subcontractors and their teams, writes the import template filled with synthetic
 but valid people, times the bare read (the floor: openpyxl read-only iterating every value) and the real
 import (workers.importer.import_workers), each the best of three runs (the first two imports are rolled
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 TARGET_RATIO = 3
 RUNS = 3
-BENCH_DB = "realname_bench"
+BENCH_DB = os.environ.get("REALNAME_BENCH_DB", "realname_bench")  # two benches at once need two
 # Fixed keys for the benchmark's throw-away data only (the same kind tests use); real keys always win.
 _BENCH_DATA_KEYS = "b1:YmVuY2gtZGF0YS1rZXktYmVuY2gtZGF0YS1rZXktMDA"
 _BENCH_INDEX_KEY = "YmVuY2gtaW5kZXgta2V5LWJlbmNoLWluZGV4LWstMDA"
