@@ -3,11 +3,11 @@
     python -m bench.import_workers [--rows N]
 
 Uses its own fresh database: a temporary SQLite file, or — when DATABASE_URL points at PostgreSQL — a
-database named realname_bench (or $REALNAME_BENCH_DB) created (and dropped afterwards) on that server. Builds a project with a
-general contractor, three subcontractors and their teams, writes the import template filled with synthetic
-but valid people, times the bare read (the floor: openpyxl read-only iterating every value) and the real
-import (workers.importer.import_workers), each the best of three runs (the first two imports are rolled
-back), and prints both rates. The last line is one JSON object.
+database named realname_bench (or $REALNAME_BENCH_DB) created (and dropped afterwards) on that server.
+Builds a project with a general contractor, three subcontractors and their teams, writes the import
+template filled with synthetic but valid people, times the bare read (the floor: openpyxl read-only
+iterating every value) and the real import (workers.importer.import_workers), each the best of three
+runs (the first two imports are rolled back), and prints both rates. The last line is one JSON object.
 Target: the import takes no more than 3× the bare read (docs/performance.md).
 """
 

@@ -201,7 +201,8 @@ def events_in_scope(
     if project:
         qs = qs.filter(project__code=project)
     if worker is not None:
-        qs = qs.filter(worker__public_id=worker)
+        # Through the employment: its (employment, occurred_at) index serves this; the worker column has none.
+        qs = qs.filter(employment__worker__public_id=worker)
     if device:
         qs = qs.filter(device__serial=device)
     if since is not None:

@@ -4,13 +4,13 @@ commands queued for them. Raw facts are immutable; DayRecords (derived) come lat
 from __future__ import annotations
 
 import secrets
-import uuid
 from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from realname.core.ids import time_ordered_uuid
 from realname.core.models import PublicModel
 from realname.core.validators import validate_time_zone
 
@@ -113,13 +113,21 @@ class ParseStatus(models.TextChoices):
 class RawMessage(models.Model):
     """One request body exactly as a device sent it, stored before anything reads it (evidence, replay)."""
 
-    # Copied from the device when it is known (no database-level key: every gate request writes a row here,
-    # and the device's own key already ties it to a real project; the ORM still PROTECTs deletes).
+    # Copied from the device row in the same statement that stores the body (services.store_upload_if_
+    # enabled), so no database-level keys: every gate request writes a row here, and PostgreSQL would check
+    # each key at commit, locking the device row that every request of a busy gate shares. The ORM still
+    # PROTECTs deletes.
     project = models.ForeignKey(
         "orgs.Project", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
     device = models.ForeignKey(
-        Device, null=True, blank=True, on_delete=models.PROTECT, related_name="raw_messages"
+        Device,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="raw_messages",
+        db_index=False,  # the (device, received_at) index below starts with it
+        db_constraint=False,
     )
     kind = models.CharField(max_length=10, choices=DeviceKind.choices)
     serial = models.CharField(max_length=64, blank=True)  # as the request gave it
@@ -129,7 +137,7 @@ class RawMessage(models.Model):
     content_type = models.CharField(max_length=200, blank=True)
     body = models.BinaryField()
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
-    received_at = models.DateTimeField(db_index=True)
+    received_at = models.DateTimeField()
     parse_status = models.CharField(max_length=10, choices=ParseStatus.choices, default=ParseStatus.NEW)
     error = models.TextField(blank=True)
     # What the parser made of it when that is not events (OPERLOG/USERINFO records, notes, counts).
@@ -140,7 +148,16 @@ class RawMessage(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("设备原始报文")
         verbose_name_plural = _("设备原始报文")
-        indexes = [models.Index(fields=["parse_status", "id"], name="raw_message_status")]
+        indexes = [
+            models.Index(fields=["parse_status", "id"], name="raw_message_status"),  # the worker's queue
+            models.Index(fields=["device", "received_at"], name="raw_message_device_time"),
+            # Requests refused before their device was registered: few rows, found by serial on its page.
+            models.Index(
+                fields=["serial", "received_at"],
+                condition=Q(device__isnull=True),
+                name="raw_message_unregistered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} {self.serial} {self.path}"
@@ -157,11 +174,14 @@ class EventSource(models.TextChoices):
 class AccessEvent(models.Model):
     """One punch at a gate (刷卡记录) as the device reported it: an immutable raw fact, one ledger leaf."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Time-ordered (UUIDv7): new ids land at the end of the unique index instead of all over it.
+    public_id = models.UUIDField(default=time_ordered_uuid, unique=True, editable=False)
     # The hot table of the platform (docs/performance.md): no single-column index where a composite index
-    # below starts with the column, and no database-level foreign key for the two columns that copy
-    # another row's (project = the device's project, worker = the employment's worker; the ingest copies
-    # them from the rows it has just read under the ledger lock, and the ORM still PROTECTs deletes).
+    # below starts with the column, and no database-level foreign keys. PostgreSQL checks each foreign
+    # key row by row at commit, which cost more than the insert itself. The ingest takes every id it
+    # writes from rows it has just read under the ledger's lock (project = the device's project, worker
+    # = the employment's worker), none of those rows is ever deleted while events point at it (the ORM
+    # PROTECTs them), and an event row itself is evidence whose integrity the ledger checks.
     project = models.ForeignKey(
         "orgs.Project",
         on_delete=models.PROTECT,
@@ -169,9 +189,17 @@ class AccessEvent(models.Model):
         db_index=False,
         db_constraint=False,
     )
-    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="events", db_index=False)
+    device = models.ForeignKey(
+        Device, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
+    )
     raw_message = models.ForeignKey(
-        RawMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        RawMessage,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,  # raw messages are kept, never deleted; nothing looks events up by their message
+        db_constraint=False,
     )
     device_event_key = models.CharField(max_length=200)
     person_ref = models.CharField(max_length=64)
@@ -184,6 +212,7 @@ class AccessEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="access_events",
         db_index=False,
+        db_constraint=False,
     )
     worker = models.ForeignKey(
         "workers.Worker",
@@ -191,6 +220,7 @@ class AccessEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="access_events",
+        db_index=False,  # filters by worker go through the employment (the worker is the employment's)
         db_constraint=False,
     )
     occurred_at = models.DateTimeField()

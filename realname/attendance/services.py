@@ -5,6 +5,7 @@ ZKTeco command queue. Views, ``replay_raw`` and tests all go through these funct
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import uuid
 from collections import Counter
@@ -37,12 +38,13 @@ from realname.attendance.models import (
 from realname.attendance.protocols import LineError, ParsedEvent, ProtocolError, hikvision, zkteco
 from realname.core import audit
 from realname.core.audit import AuditAction
-from realname.core.bulk import insert_returning_ids, insert_values
+from realname.core.bulk import insert_returning_ids, reserve_ids, streamed_insert
+from realname.core.ids import time_ordered_uuid_text
 from realname.core.services import create_row
 from realname.ledger import canonical, merkle
 from realname.ledger import services as ledger_services
 from realname.orgs.models import Project
-from realname.workers.models import Employment
+from realname.workers.models import Employment, Worker
 
 log = logging.getLogger(__name__)
 
@@ -249,16 +251,21 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     errors: int = 0
-    values: tuple[tuple[Any, ...], ...] = ()  # the new events' column values, EVENT_COLUMNS order
-    ids: tuple[int, ...] = ()  # and their primary keys
+    # The new events' column values as written, EVENT_COLUMNS order (public_id and flags as text, the
+    # flags as JSON), and their keys.
+    values: tuple[tuple[Any, ...], ...] = ()
+    ids: tuple[int, ...] = ()
 
     @cached_property
     def rows(self) -> tuple[dict[str, Any], ...]:
-        """The new events as attname → value dicts (with "id")."""
-        return tuple(
-            {"id": pk, **dict(zip(EVENT_COLUMNS, row, strict=True))}
-            for pk, row in zip(self.ids, self.values, strict=True)
-        )
+        """The new events as attname → value dicts (with "id"; public_id and flags as the ORM reads them)."""
+        out = []
+        for pk, row in zip(self.ids, self.values, strict=True):
+            values = dict(zip(EVENT_COLUMNS, row, strict=True))
+            values["public_id"] = uuid.UUID(values["public_id"])
+            values["flags"] = json.loads(values["flags"])
+            out.append({"id": pk, **values})
+        return tuple(out)
 
     def raw_message_ids(self) -> list[int | None]:
         return [row[_RAW_MESSAGE_COLUMN] for row in self.values]
@@ -576,21 +583,44 @@ def _occurred(event: ParsedEvent, zone: ZoneInfo, received_at: dt.datetime) -> t
 
 
 def _identities(device: Device, parsed: Sequence[ParsedEvent]) -> dict[tuple[str, str], _Person]:
-    """(ref kind, ref) → the employment, worker and worker's public id it means on this device's project."""
-    refs = {event.person_ref for event in parsed}
+    """(ref kind, ref) → the employment and worker it means on this device's project (identifiers are
+    unique per project and kind; one a device-specific mapping names must be this device's)."""
+    refs = sorted({event.person_ref for event in parsed})
     if not refs:
         return {}
-    kinds = {event.person_ref_kind for event in parsed}
-    rows = (
-        DeviceIdentity.objects.filter(project_id=device.project_id, ref_kind__in=kinds, ref__in=refs)
-        .filter(Q(device__isnull=True) | Q(device=device))
-        .filter(Q(kind="") | Q(kind=device.kind))
-        .values_list(
-            "ref_kind", "ref", "employment_id", "employment__worker_id", "employment__worker__public_id"
+    kinds = sorted({event.person_ref_kind for event in parsed})
+    connection = connections[router.db_for_read(DeviceIdentity)]
+    if connection.vendor == "postgresql":
+        # One probe of the (project, ref_kind, ref) unique index per identifier. "ref IN (…500…)" was
+        # planned as a scan of all the project's mappings, each tested against every identifier, and a
+        # join with unnest() as a hash of all of them; the LATERAL subquery with OFFSET 0 cannot be
+        # flattened into the join, so it runs once per identifier, on the index.
+        quote = connection.ops.quote_name
+        identities = quote(DeviceIdentity._meta.db_table)
+        employments = quote(Employment._meta.db_table)
+        workers = quote(Worker._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.ref_kind, i.ref, i.employment_id, e.worker_id, w.public_id "  # noqa: S608
+                "FROM unnest(%s::text[]) AS k(kind) CROSS JOIN unnest(%s::text[]) AS r(ref) "
+                f"CROSS JOIN LATERAL (SELECT * FROM {identities} d WHERE d.project_id = %s "
+                "AND d.ref_kind = k.kind AND d.ref = r.ref OFFSET 0) AS i "
+                f"JOIN {employments} e ON e.id = i.employment_id JOIN {workers} w ON w.id = e.worker_id "
+                "WHERE (i.device_id IS NULL OR i.device_id = %s) AND (i.kind = '' OR i.kind = %s)",
+                [kinds, refs, device.project_id, device.pk, device.kind],
+            )
+            rows = cursor.fetchall()
+    else:
+        rows = list(
+            DeviceIdentity.objects.filter(project_id=device.project_id, ref_kind__in=kinds, ref__in=refs)
+            .filter(Q(device__isnull=True) | Q(device=device))
+            .filter(Q(kind="") | Q(kind=device.kind))
+            .values_list(
+                "ref_kind", "ref", "employment_id", "employment__worker_id", "employment__worker__public_id"
+            )
         )
-    )
     return {
-        (kind, ref): _Person(employment, worker, public_id)
+        (kind, ref): _Person(employment, worker, canonical.worker_json(public_id))
         for kind, ref, employment, worker, public_id in rows
     }
 
@@ -599,7 +629,7 @@ def _identities(device: Device, parsed: Sequence[ParsedEvent]) -> dict[tuple[str
 class _Person:
     employment_id: int
     worker_id: int
-    worker_public_id: uuid.UUID
+    worker_json: str  # the worker's public id as the canonical bytes write it
 
 
 def _ids_by_ledger_index(start: int, count: int) -> dict[int, int]:
@@ -675,38 +705,41 @@ def ingest_uploads(*, device: Device, uploads: Sequence[Upload], source: str) ->
     device's project only (an unknown one is kept, flagged ``unknown_person``); a single-role gate decides
     the direction.
 
-    Every writer of events first takes the ledger's lock (:func:`ledger.services.locked_state`) and holds
-    it to its commit, so uploads take turns: the check for keys already stored is exact (no other upload
+    Every writer of events takes the ledger's lock (:func:`ledger.services.locked_state`) and holds it
+    to its commit, so uploads take turns: the check for keys already stored is exact (no other upload
     can insert between it and our insert), each new event is inserted once, complete, already numbered
     with its ledger index, with one COPY/multi-row INSERT, and two overlapping uploads can never deadlock
     on the unique index. The unique constraint on (device, device_event_key) still stands behind it.
+    Everything that does not depend on what is already stored (mapping identifiers, times, flags, public
+    ids, canonical bytes and leaf hashes — a leaf does not contain its index) is done before the lock is
+    taken, so a second ingesting process works while the first one holds it.
     DayRecords follow per ``REALNAME_DAY_RECOMPUTE``: in this transaction ("inline") or by the worker
     right after ("deferred"), driven by the same ledger numbering (:class:`DayQueue`).
     """
-    state = ledger_services.locked_state()
     unique: dict[str, tuple[ParsedEvent, Upload]] = {}
     total = 0
     for upload in uploads:
         total += len(upload.parsed)
         for event in upload.parsed:
             unique.setdefault(event.device_event_key, (event, upload))  # a punch sent twice: the first
-    stored = _stored_keys(device, list(unique))
-    fresh = [item for key, item in unique.items() if key not in stored]
-    people = _identities(device, [event for event, _ in fresh])
+    people = _identities(device, [event for event, _ in unique.values()])
     role_direction = ROLE_DIRECTION.get(DeviceRole(device.role))
-    project_code = device.project.code
     skew_limit = clock_skew_limit()
     zone = device.zone
-    measured_skew: int | None = None
     latest = max((upload.received_at for upload in uploads), default=None)
-    start = state.size
-    values: list[tuple[Any, ...]] = []
-    leaves: list[bytes] = []
-    project_id, device_id, serial = device.project_id, device.pk, device.serial
-    for position, (event, upload) in enumerate(fresh):
+    project_id, device_id = device.project_id, device.pk
+    template = canonical.DeviceEvents(
+        project_code=device.project.code, device_serial=device.serial, source=source
+    )
+    leaf_hash = merkle.leaf_hash
+    # Per punch: (its key, its row without the ledger index in EVENT_COLUMNS order, its leaf hash, the
+    # device clock's offset in seconds when measured on the latest upload, else None).
+    prepared: list[tuple[str, tuple[Any, ...], bytes, int | None]] = []
+    for key, (event, upload) in unique.items():
         received = upload.received_at
         occurred, device_text = _occurred(event, zone, received)
         flags: list[str] = []
+        skew: int | None = None
         person = people.get((event.person_ref_kind, event.person_ref))
         if person is None:
             flags.append(FLAG_UNKNOWN_PERSON)
@@ -717,59 +750,73 @@ def ingest_uploads(*, device: Device, uploads: Sequence[Upload], source: str) ->
         elif not event.replayed:
             offset = received - occurred
             if received == latest:
-                measured_skew = int(offset.total_seconds())
+                skew = int(offset.total_seconds())
             if abs(offset) > skew_limit:
                 flags.append(FLAG_CLOCK_SKEW)
-        public_id = uuid.uuid4()
+        public_id = time_ordered_uuid_text()
         direction = role_direction or event.direction
-        values.append(  # EVENT_COLUMNS order
-            (
-                public_id,
-                project_id,
-                device_id,
-                upload.raw_message.pk if upload.raw_message is not None else None,
-                event.device_event_key,
-                event.person_ref,
-                event.person_ref_kind,
-                person.employment_id if person is not None else None,
-                person.worker_id if person is not None else None,
-                occurred,
-                device_text,
-                direction,
-                event.method,
-                source,
-                received,
-                flags,
-                None,
-                None,
-                start + position,
-            )
+        row = (  # EVENT_COLUMNS order, but for ledger_index
+            public_id,
+            project_id,
+            device_id,
+            upload.raw_message.pk if upload.raw_message is not None else None,
+            key,
+            event.person_ref,
+            event.person_ref_kind,
+            person.employment_id if person is not None else None,
+            person.worker_id if person is not None else None,
+            occurred,
+            device_text,
+            direction,
+            event.method,
+            source,
+            received,
+            json.dumps(flags) if flags else "[]",
+            None,
+            None,
         )
-        leaves.append(
-            merkle.leaf_hash(
-                canonical.canonical_bytes(
-                    public_id=public_id,
-                    project_code=project_code,
-                    device_serial=serial,
-                    device_event_key=event.device_event_key,
-                    person_ref=event.person_ref,
-                    worker_public_id=person.worker_public_id if person is not None else None,
-                    occurred_at=occurred,
-                    direction=direction,
-                    method=event.method,
-                    source=source,
-                )
-            )
+        leaf = template.bytes(
+            public_id=public_id,
+            device_event_key=key,
+            person_ref=event.person_ref,
+            worker=person.worker_json if person is not None else "null",
+            occurred_at=occurred,
+            direction=direction,
+            method=event.method,
         )
+        prepared.append((key, row, leaf_hash(leaf), skew))
+
+    state = ledger_services.locked_state()
+    stored = _stored_keys(device, list(unique))
+    start = state.size
+    fresh = [item for item in prepared if item[0] not in stored] if stored else prepared
+    values: list[tuple[Any, ...]] = []
+    leaves: list[bytes] = []
+    measured_skew: int | None = None
+    # On PostgreSQL the keys come from the sequence first, so each row is written complete by COPY,
+    # with nothing to read back.
+    ids = reserve_ids(AccessEvent, len(fresh))
+    columns = EVENT_COLUMNS if ids is None else ("id", *EVENT_COLUMNS)
+    with streamed_insert(AccessEvent, columns, json_text=("flags",)) as write:
+        for position, (_key, partial, leaf, skew) in enumerate(fresh):
+            row = (*partial, start + position)
+            write(row if ids is None else (ids[position], *row))
+            values.append(row)
+            leaves.append(leaf)
+            if skew is not None:
+                measured_skew = skew
     now = timezone.now()
-    ids: list[int] = []
     if values:
-        insert_values(AccessEvent, EVENT_COLUMNS, values)
-        by_index = _ids_by_ledger_index(start, len(values))
-        ids = [by_index[start + position] for position in range(len(values))]
+        if ids is None:
+            by_index = _ids_by_ledger_index(start, len(values))
+            ids = [by_index[start + position] for position in range(len(values))]
         ledger_services.append_leaves(state, list(zip(ids, leaves, strict=True)), now=now)
     result = IngestResult(
-        accepted=len(values), duplicates=total - len(values), errors=0, values=tuple(values), ids=tuple(ids)
+        accepted=len(values),
+        duplicates=total - len(values),
+        errors=0,
+        values=tuple(values),
+        ids=tuple(ids or ()),
     )
     if values and settings.REALNAME_DAY_RECOMPUTE == "inline":
         recompute_for_events(result.events)

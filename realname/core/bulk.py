@@ -3,9 +3,11 @@ without its per-value SQL compilation — multi-row INSERTs on SQLite, one ``COP
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+import uuid
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import Any, cast
 
 from django.conf import settings
@@ -49,6 +51,8 @@ def converter(f: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any
     ops = connection.ops
     if kind in _DRIVER_READY:
         return None
+    if connection.vendor == "postgresql" and kind in ("DateField", "DateTimeField"):
+        return None  # psycopg takes date and datetime objects as they are (Django's adapters return them)
     if kind == "DateField":
         return cast(Callable[[Any], Any], ops.adapt_datefield_value)
     if kind == "DateTimeField":
@@ -60,7 +64,8 @@ def converter(f: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any
         empty = ops.adapt_json_value([], encoder)
         return lambda value: empty if value == [] else ops.adapt_json_value(value, encoder)
     if kind == "UUIDField" and not connection.features.has_native_uuid_field:
-        return lambda value: value.hex
+        # Text ids (the ingest writes uuid text) are parsed, and so checked, on the way.
+        return lambda value: value.hex if isinstance(value, uuid.UUID) else uuid.UUID(value).hex
     if kind == "UUIDField":
         return None
     return lambda value: f.get_db_prep_save(value, connection)
@@ -141,12 +146,93 @@ def insert_values(model: type[models.Model], attnames: Sequence[str], rows: Iter
         _write(connection, cursor, model, fields, params)
 
 
+@contextlib.contextmanager
+def streamed_insert(
+    model: type[models.Model], attnames: Sequence[str], *, json_text: Collection[str] = ()
+) -> Iterator[Callable[[Sequence[Any]], None]]:
+    """Like :func:`insert_values`, but rows are handed over one at a time, as they are made:
+    ``with streamed_insert(Model, names) as write: write(row)``. The JSON columns named in ``json_text``
+    are given as JSON text already (what the JSON field would write: a hot path can reuse one text for
+    the common value instead of encoding it per row).
+
+    On PostgreSQL each row goes into an open COPY as soon as it is written, so the server parses and
+    indexes the first rows while Python is still making the later ones (on a machine with two cores
+    that overlap is most of the gain); elsewhere the rows are collected and inserted when the block
+    ends. An exception inside the block aborts the COPY (and the caller's transaction rolls back)."""
+    connection = connections[router.db_for_write(model)]
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fields = [by_attname[name] for name in attnames]
+    for name in json_text:
+        if by_attname[name].get_internal_type() != "JSONField":
+            raise ValueError(f"{name} is not a JSON column")
+    converters = [
+        (index, c)
+        for index, f in enumerate(fields)
+        if f.attname not in json_text and (c := converter(f, connection)) is not None
+    ]
+    if connection.vendor != "postgresql":
+        collected: list[Sequence[Any]] = []
+        yield collected.append
+        if collected:
+            with connection.cursor() as cursor:
+                _write(connection, cursor, model, fields, [_converted(row, converters) for row in collected])
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(_column(f)) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
+            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"  # noqa: S608 - names from the model
+        ) as copy,
+    ):
+        write_row = copy.write_row
+        if not converters:
+            yield write_row
+            return
+
+        def write(row: Sequence[Any]) -> None:
+            write_row(_converted(row, converters))
+
+        yield write
+
+
+def _converted(row: Sequence[Any], converters: Sequence[tuple[int, Callable[[Any], Any]]]) -> Sequence[Any]:
+    if not converters:
+        return row
+    values = list(row)
+    for index, convert in converters:
+        if values[index] is not None:
+            values[index] = convert(values[index])
+    return values
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """``count`` new primary keys from the table's sequence on PostgreSQL (one round trip; the rows can
+    then be written with their keys by COPY, with no read-back), or None elsewhere."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql" or count <= 0:
+        return None
+    table = model._meta.db_table
+    sequence = _SEQUENCES.get((connection.alias, table))
+    with connection.cursor() as cursor:
+        if sequence is None:
+            assert model._meta.pk is not None  # noqa: S101 - every concrete model has one
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, _column(model._meta.pk)])
+            sequence = str(cursor.fetchone()[0])
+            _SEQUENCES[(connection.alias, table)] = sequence
+        cursor.execute("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+_SEQUENCES: dict[tuple[str, str], str] = {}
+
+
 def _write(
     connection: Any,
     cursor: Any,
     model: type[models.Model],
     fields: Sequence[models.Field[Any, Any]],
-    params: list[list[Any]],
+    params: Sequence[Sequence[Any]],
 ) -> None:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -222,7 +308,13 @@ def upsert_rows(
 
 
 def _multi_row(
-    cursor: Any, head: str, tail: str, params: list[list[Any]], connection: Any, *, returning: bool = False
+    cursor: Any,
+    head: str,
+    tail: str,
+    params: Sequence[Sequence[Any]],
+    connection: Any,
+    *,
+    returning: bool = False,
 ) -> list[Any]:
     """Run head + VALUES (…), (…) + tail per chunk; with ``returning``, the first column of every row the
     statements return (``tail`` ends in RETURNING …), in order."""

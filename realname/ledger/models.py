@@ -43,17 +43,23 @@ class LedgerState(models.Model):
 
 
 class LedgerLeaf(models.Model):
-    """One event's place in the log: its 0-based index and the leaf hash of its canonical bytes."""
+    """One event's place in the log: its 0-based index and the leaf hash of its canonical bytes.
 
-    index = models.BigIntegerField(_("序号"), unique=True)
-    event = models.OneToOneField(
+    The leaf table is the log's own record of which event sits where, kept apart from the event rows so
+    that ``ledger_verify`` can say which event was altered, moved or removed. It is written once per
+    ingested event, so it is kept lean: the index is the primary key (append-only), and ``event`` has no
+    database index or constraint (verification matches ids itself; the ORM still PROTECTs the event)."""
+
+    index = models.BigIntegerField(_("序号"), primary_key=True)
+    event = models.ForeignKey(
         "attendance.AccessEvent",
         on_delete=models.PROTECT,
-        related_name="ledger_leaf",
+        related_name="ledger_leaves",
         verbose_name=_("考勤事件"),
+        db_index=False,
+        db_constraint=False,
     )
     leaf_hash = models.CharField(_("叶子哈希"), max_length=64)  # hex of 32 bytes
-    created_at = models.DateTimeField(_("记录时间"), default=timezone.now)
 
     class Meta:
         verbose_name = _("账本叶子")

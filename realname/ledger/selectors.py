@@ -91,7 +91,9 @@ def inclusion_proof(event: AccessEvent, size: int) -> InclusionProof:
     """Proof that ``event`` is leaf ``event.ledger_index`` of the tree of ``size`` leaves.
 
     Callers check 0 <= ledger_index < size <= tree_size() (the API answers 422 otherwise)."""
-    leaf = LedgerLeaf.objects.get(event=event)
+    if event.ledger_index is None:
+        raise LookupError(f"event {event.public_id} is not in the log")
+    leaf = LedgerLeaf.objects.get(index=event.ledger_index, event_id=event.pk)
     tree = merkle.MerkleTree(leaf_hashes(size))
     return InclusionProof(
         leaf_index=leaf.index,
@@ -183,10 +185,23 @@ def verify_ledger() -> Report:
     leaf_rows = LedgerLeaf.objects.order_by("index").values_list("index", "event_id", "leaf_hash")
     leaves: dict[int, tuple[int, str]] = {}
     index_of_event: dict[int, int] = {}
+    twice: list[tuple[int, int]] = []  # (index, event id) of leaves naming an event an earlier leaf names
     for index, event_id, stored in leaf_rows.iterator(chunk_size=10_000):
         leaves[index] = (event_id, stored)
-        index_of_event[event_id] = index
+        if event_id in index_of_event:
+            twice.append((index, event_id))
+        else:
+            index_of_event[event_id] = index
     report.leaves = len(leaves)
+    for index, event_id in twice:
+        findings.append(
+            Finding(
+                INSERTED,
+                index,
+                f"pk={event_id}",
+                f"this leaf names the event already logged at index {index_of_event[event_id]}",
+            )
+        )
 
     # Every event: its recomputed hash, matched with the leaf that names it.
     seen: set[int] = set()

@@ -88,8 +88,8 @@ def append_leaves(
     tree.extend(leaf for _, leaf in leaves)
     insert_values(
         LedgerLeaf,
-        ("index", "event_id", "leaf_hash", "created_at"),
-        [(start + offset, event_id, leaf.hex(), moment) for offset, (event_id, leaf) in enumerate(leaves)],
+        ("index", "event_id", "leaf_hash"),
+        [(start + offset, event_id, leaf.hex()) for offset, (event_id, leaf) in enumerate(leaves)],
     )
     saved = tree.to_state()
     state.size = saved["size"]

@@ -107,7 +107,21 @@ def test_the_fast_form_equals_json_dumps_for_any_text(
         "method": method,
         "source": source,
     }
-    assert canonical.canonical_bytes(**values) == canonical.reference_bytes(**values)
+    expected = canonical.reference_bytes(**values)
+    assert canonical.canonical_bytes(**values) == expected
+    per_device = canonical.DeviceEvents(project_code=project, device_serial=serial, source=source)
+    assert (
+        per_device.bytes(
+            public_id=str(public_id),
+            device_event_key=key,
+            person_ref=person,
+            worker=canonical.worker_json(worker),
+            occurred_at=when,
+            direction=direction,
+            method=method,
+        )
+        == expected
+    )
 
 
 def test_a_value_that_is_not_text_is_refused() -> None:

@@ -96,6 +96,17 @@ def test_it_catches_the_last_event_deleted_with_its_leaf(events: list[AccessEven
     assert "DELETED index=5 event=unknown" in output
 
 
+def test_it_catches_a_leaf_row_pointed_at_another_event(events: list[AccessEvent]) -> None:
+    """The leaf table has no foreign key: a leaf re-aimed at an event logged elsewhere is named."""
+    sql('UPDATE ledger_ledgerleaf SET event_id = %s WHERE "index" = %s', [events[1].pk, 3])
+    status, output = verify()
+    assert status == 1
+    twice = f"INSERTED index=3 event=pk={events[1].pk}: this leaf names the event already logged at index 1"
+    assert twice in output
+    # and the event that leaf used to name is no longer in the log
+    assert f"INSERTED index=3 event={events[3].public_id}: event is not in the log" in output
+
+
 def _copy_event(source: AccessEvent, *, ledger_index: int | None) -> uuid.UUID:
     """INSERT … SELECT of a copy of ``source`` with a new public id, key and the given ledger index."""
     new_id = uuid.uuid4()
