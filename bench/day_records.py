@@ -7,10 +7,11 @@ on one ZKTeco gate and D days (default 30) of two punches a day each (600,000 ev
 inserted with bulk_create (setup, not measured). Then times, each the best of R runs:
 
 * **recompute** — ``attendance.backfill.recompute_project`` (what ``manage.py recompute_days`` runs) over
-  the D dates for every employment on site: shards of 2,000 employments over ``--jobs`` processes (default
-  2, this machine's cores), each shard ``daycalc.recompute_project_days`` in its own transaction (rules,
-  holiday calendar, employment locks, events read, ``compute_day`` per worker and day, one upsert), with
-  the DayRecords emptied before each run, so every day is written;
+  the D dates for every employment on site: shards of 500 employments handed out to ``--jobs`` processes
+  (default 2, this machine's cores) as they come free, each shard ``daycalc.recompute_project_days`` in its
+  own transaction (rules, holiday calendar, employment locks, events read, ``compute_day`` per worker and
+  day, new rows streamed into a COPY while the next days are computed), with the DayRecords emptied before
+  each run, so every day is written;
 * **one process** — the same in one process and one transaction (``recompute_project_days`` itself, the
   path the rules page takes), for comparison;
 * **aggregate** — the floor: one GROUP BY (employment, local date) with min/max/count of the same events,

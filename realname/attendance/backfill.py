@@ -15,6 +15,7 @@ it runs the shards one after another in this process.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -43,7 +44,7 @@ def _shard(args: tuple[int, list[dt.date], list[int]]) -> RecomputeResult:
 
 
 def recompute_project(
-    *, project: Project, dates: Iterable[dt.date], jobs: int | None = None, shard_size: int = 2000
+    *, project: Project, dates: Iterable[dt.date], jobs: int | None = None, shard_size: int = 500
 ) -> RecomputeResult:
     """Recompute ``dates`` for everyone on site, in shards of ``shard_size`` employments over ``jobs``
     processes (default: one per CPU)."""
@@ -65,9 +66,12 @@ def recompute_project(
         return total
     # Children must not share the parent's database connection: close it, fork, each opens its own.
     connections.close_all()
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        results = pool.map(_shard, work)
     total = RecomputeResult()
-    for result in results:
-        total += result
+    # initializer: everything a child inherits (Django, the models, the holiday library) lives as long as
+    # it does; frozen, it is left out of the collector's full passes over what the shards allocate.
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=gc.freeze) as pool:
+        # Many small shards, each handed to whichever process is free: with as many shards as processes, the
+        # one that drew the most work (or the busier core) would finish alone while the other core idles.
+        for result in pool.imap_unordered(_shard, work):
+            total += result
     return total

@@ -193,24 +193,10 @@ def _offset(t: time, rules: DayRules) -> timedelta:
     return delta % timedelta(days=1)
 
 
-@lru_cache(maxsize=4096)
 def _anchor(day: date, t: time, rules: DayRules, tz: ZoneInfo) -> datetime:
     """The instant within work day ``day`` at local time of day ``t``."""
     calendar_day = day if t >= rules.work_day_start else day + timedelta(days=1)
     return datetime.combine(calendar_day, t, tzinfo=tz)
-
-
-@lru_cache(maxsize=4096)
-def _shift(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """Shift start and end instants of work day ``day`` (the end may fall on the next calendar day)."""
-    start = _anchor(day, rules.shift_start, rules, tz)
-    end_offset = _offset(rules.shift_end, rules) or timedelta(days=1)
-    return start, _utc(start) + (end_offset - _offset(rules.shift_start, rules))
-
-
-@lru_cache(maxsize=4096)
-def _window_end(day: date, rules: DayRules, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day + timedelta(days=1), rules.work_day_start, tzinfo=tz)
 
 
 def _utc(at: datetime) -> datetime:
@@ -218,22 +204,35 @@ def _utc(at: datetime) -> datetime:
     return at if at.tzinfo is UTC else at.astimezone(UTC)
 
 
-def _hm(at: datetime, day: date, tz: ZoneInfo, *, seconds: bool = False) -> str:
-    local = at.astimezone(tz)
-    text = (
-        f"{local.hour:02d}:{local.minute:02d}:{local.second:02d}"
-        if seconds
-        else f"{local.hour:02d}:{local.minute:02d}"
-    )
-    if local.date() > day:
+# "00:00" … "23:59", made once: the reasons quote clock times several times a day.
+_HH_MM: Final = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
+
+
+def _clock(local: datetime, day: date, *, seconds: bool = False) -> str:
+    """A time in the project's zone as the reasons quote it, marked when it is not on ``day``'s date."""
+    text = _HH_MM[local.hour * 60 + local.minute]
+    if seconds:
+        text = f"{text}:{local.second:02d}"
+    on = local.date()
+    if on > day:
         return f"次日 {text}"
-    if local.date() < day:
+    if on < day:
         return f"前日 {text}"
     return text
 
 
-def _hours(seconds: float) -> Decimal:
-    return (Decimal(str(seconds)) / Decimal(3600)).quantize(_CENT, rounding=ROUND_HALF_UP)
+@lru_cache(maxsize=4096)
+def _cents(n: int) -> Decimal:
+    return Decimal(n).scaleb(-2)
+
+
+def _hours(span: timedelta) -> Decimal:
+    """``span`` in hours, rounded half-up to 0.01 h."""
+    if not span.microseconds and span.days >= 0:
+        # Whole seconds (every gate's clock): hours·100 = seconds/36, so the rounding is integer
+        # arithmetic, exact like the Decimal division below and a tenth of its cost.
+        return _cents((span.days * 86400 + span.seconds + 18) // 36)
+    return (Decimal(str(span.total_seconds())) / Decimal(3600)).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def _num(value: Decimal) -> str:
@@ -242,10 +241,6 @@ def _num(value: Decimal) -> str:
 
 def work_date(at: datetime, rules: DayRules, tz: ZoneInfo) -> date:
     """The work day a punch at ``at`` belongs to: local date, minus one before ``work_day_start``."""
-    return _work_day_of(at, rules, tz)
-
-
-def _work_day_of(at: datetime, rules: DayRules, tz: ZoneInfo) -> date:
     if at.tzinfo is None:
         raise ValueError("work_date needs a timezone-aware datetime")
     local = at.astimezone(tz)
@@ -254,7 +249,85 @@ def _work_day_of(at: datetime, rules: DayRules, tz: ZoneInfo) -> date:
     return local.date()
 
 
+@dataclass(frozen=True)
+class _WorkDay:
+    """What the rules fix about one work day before any punch is looked at: its bounds, the shift and the
+    break as instants, and the texts the reasons quote. The same for everyone under the same rules, so
+    :func:`_work_day` works it out once per (day, rules, zone) instead of once per worker."""
+
+    # Local, in the zone: compared with a punch's local time they compare by wall clock, which is how
+    # work_date() assigns punches (including on a DST change).
+    opens: datetime
+    closes: datetime  # the next work day's start; the hours rule's auto clock-out stops there too
+    shift_start: datetime  # local
+    shift_end: datetime  # local (may fall on the next calendar day)
+    shift_start_utc: datetime
+    shift_end_utc: datetime
+    latest_in_utc: datetime  # shift start + late grace: a first entry after it is late
+    earliest_out_utc: datetime  # shift end − early grace: a last exit before it is early leave
+    shift_start_text: str
+    shift_end_text: str
+    break_window: tuple[datetime, datetime] | None  # UTC
+    full_day_text: str
+    half_day_text: str
+    max_day_text: str
+
+
+@lru_cache(maxsize=4096)
+def _work_day(day: date, rules: DayRules, tz: ZoneInfo) -> _WorkDay:
+    shift_start = _anchor(day, rules.shift_start, rules, tz)
+    end_offset = _offset(rules.shift_end, rules) or timedelta(days=1)
+    shift_end_utc = _utc(shift_start) + (end_offset - _offset(rules.shift_start, rules))
+    shift_end = shift_end_utc.astimezone(tz)
+    return _WorkDay(
+        opens=datetime.combine(day, rules.work_day_start, tzinfo=tz),
+        closes=datetime.combine(day + timedelta(days=1), rules.work_day_start, tzinfo=tz),
+        shift_start=shift_start,
+        shift_end=shift_end,
+        shift_start_utc=_utc(shift_start),
+        shift_end_utc=shift_end_utc,
+        # The grace is added on the wall clock and subtracted in UTC, as the rules always did.
+        latest_in_utc=_utc(shift_start + timedelta(minutes=rules.late_grace_min)),
+        earliest_out_utc=shift_end_utc - timedelta(minutes=rules.early_grace_min),
+        shift_start_text=_clock(shift_start, day),
+        shift_end_text=_clock(shift_end, day),
+        break_window=_break_window(day, rules, tz),
+        full_day_text=_num(rules.full_day_hours),
+        half_day_text=_num(rules.half_day_hours),
+        max_day_text=_num(rules.max_day_hours),
+    )
+
+
+def _break_window(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """The unpaid break of work day ``day`` as two UTC instants, or None without a break."""
+    if rules.break_start is None or rules.break_end is None:
+        return None
+    b_start = _anchor(day, rules.break_start, rules, tz)
+    b_end = b_start + (
+        datetime.combine(date.min, rules.break_end) - datetime.combine(date.min, rules.break_start)
+    ) % timedelta(days=1)
+    return _utc(b_start), _utc(b_end)
+
+
 # --- the day --------------------------------------------------------------------------------------
+
+
+class _Seen:
+    """A punch of the day being computed, with its instant in UTC (to order, subtract and compare) and in
+    the project's zone (to quote), each converted once."""
+
+    __slots__ = ("at", "direction", "area", "source_id", "utc", "local")
+
+    def __init__(self, punch: Punch, local: datetime) -> None:
+        self.at = punch.at
+        self.direction = punch.direction
+        self.area = punch.area
+        self.source_id = punch.source_id
+        self.utc = _utc(punch.at)
+        self.local = local
+
+    def order(self) -> tuple[datetime, str, str, str]:
+        return (self.utc, self.direction, self.area, self.source_id)
 
 
 @dataclass
@@ -262,36 +335,34 @@ class _Ctx:
     day: date
     rules: DayRules
     tz: ZoneInfo
+    frame: _WorkDay
     reasons: list[Reason]
 
-    def add(self, code: str, message: str, **detail: object) -> None:
-        self.reasons.append(Reason(code, message, {k: str(v) for k, v in detail.items()}))
+    def add(self, code: str, message: str, **detail: str) -> None:
+        self.reasons.append(Reason(code, message, detail))
 
-    def hm(self, at: datetime, *, seconds: bool = False) -> str:
-        return _hm(at, self.day, self.tz, seconds=seconds)
-
-
-def _sort_key(p: Punch) -> tuple[datetime, str, str, str]:
-    return (_utc(p.at), p.direction, p.area, p.source_id)
+    def clock(self, local: datetime, *, seconds: bool = False) -> str:
+        return _clock(local, self.day, seconds=seconds)
 
 
-def _debounce(punches: list[Punch], ctx: _Ctx) -> list[Punch]:
+def _debounce(punches: list[_Seen], ctx: _Ctx) -> list[_Seen]:
     window = timedelta(minutes=ctx.rules.debounce_min)
-    last_kept: dict[tuple[str, str], Punch] = {}
-    kept: list[Punch] = []
+    last_kept: dict[tuple[str, str], _Seen] = {}
+    kept: list[_Seen] = []
     for p in punches:
         key = (p.direction, p.area)
         prev = last_kept.get(key)
-        if prev is not None and _utc(p.at) - _utc(prev.at) <= window:
-            gap = (_utc(p.at) - _utc(prev.at)).total_seconds() / 60
+        if prev is not None and p.utc - prev.utc <= window:
+            gap = (p.utc - prev.utc).total_seconds() / 60
             ctx.add(
                 "debounce.merged",
-                f"防重：{ctx.hm(p.at, seconds=True)} {_DIRECTION_ZH[p.direction]}"
-                f"{'（' + p.area + '）' if p.area else ''} 与 {ctx.hm(prev.at, seconds=True)} 的同向打卡"
+                f"防重：{ctx.clock(p.local, seconds=True)} {_DIRECTION_ZH[p.direction]}"
+                f"{'（' + p.area + '）' if p.area else ''} 与 {ctx.clock(prev.local, seconds=True)} "
+                "的同向打卡"
                 f"相隔 {gap:.1f} 分钟，在 {ctx.rules.debounce_min} 分钟防重窗口内，合并为一次",
                 dropped=p.source_id,
                 kept=prev.source_id,
-                window_min=ctx.rules.debounce_min,
+                window_min=str(ctx.rules.debounce_min),
             )
             continue
         last_kept[key] = p
@@ -307,8 +378,8 @@ def infer_direction(previous: str, direction: str) -> str:
     return _OUT if previous == _IN else _IN
 
 
-def _directions(punches: list[Punch], ctx: _Ctx) -> list[tuple[Punch, str]]:
-    out: list[tuple[Punch, str]] = []
+def _directions(punches: list[_Seen], ctx: _Ctx) -> list[tuple[_Seen, str]]:
+    out: list[tuple[_Seen, str]] = []
     previous = ""
     for p in punches:
         direction = infer_direction(previous, p.direction)
@@ -316,7 +387,7 @@ def _directions(punches: list[Punch], ctx: _Ctx) -> list[tuple[Punch, str]]:
             why = "当天第一次打卡视为进场" if not previous else f"上一条为{_DIRECTION_ZH[previous]}，交替"
             ctx.add(
                 "pairing.direction_inferred",
-                f"方向推定：{ctx.hm(p.at)} 的打卡方向未知，{why}，视为{_DIRECTION_ZH[direction]}",
+                f"方向推定：{ctx.clock(p.local)} 的打卡方向未知，{why}，视为{_DIRECTION_ZH[direction]}",
                 source_id=p.source_id,
                 direction=direction,
             )
@@ -325,11 +396,14 @@ def _directions(punches: list[Punch], ctx: _Ctx) -> list[tuple[Punch, str]]:
     return out
 
 
-def _pair(directed: list[tuple[Punch, str]], ctx: _Ctx) -> tuple[list[Interval], Punch | None, list[Punch]]:
-    """Closed intervals, the punch of a still-open interval, and outs that had no in before them."""
-    intervals: list[Interval] = []
-    open_in: Punch | None = None
-    orphans: list[Punch] = []
+def _pair(
+    directed: list[tuple[_Seen, str]], ctx: _Ctx
+) -> tuple[list[tuple[_Seen, _Seen]], _Seen | None, list[_Seen]]:
+    """Closed intervals (entry and exit punch), the punch of a still-open interval, and outs that had no
+    in before them."""
+    pairs: list[tuple[_Seen, _Seen]] = []
+    open_in: _Seen | None = None
+    orphans: list[_Seen] = []
     for p, direction in directed:
         if direction == _IN:
             if open_in is None:
@@ -337,42 +411,43 @@ def _pair(directed: list[tuple[Punch, str]], ctx: _Ctx) -> tuple[list[Interval],
             else:
                 ctx.add(
                     "pairing.repeated_in",
-                    f"连续进场：保留首次进场 {ctx.hm(open_in.at)}，忽略 {ctx.hm(p.at)} 的进场",
+                    f"连续进场：保留首次进场 {ctx.clock(open_in.local)}，忽略 {ctx.clock(p.local)} 的进场",
                     kept=open_in.source_id,
                     ignored=p.source_id,
                 )
         elif open_in is not None:
-            intervals.append(Interval(open_in.at, p.at, open_in.source_id, p.source_id))
+            pairs.append((open_in, p))
             open_in = None
-        elif intervals:
-            last = intervals[-1]
+        elif pairs:
+            start, end = pairs[-1]
             ctx.add(
                 "pairing.repeated_out",
-                f"连续出场：保留最后一次出场 {ctx.hm(p.at)}，替换 {ctx.hm(last.end)} 的出场",
+                f"连续出场：保留最后一次出场 {ctx.clock(p.local)}，替换 {ctx.clock(end.local)} 的出场",
                 kept=p.source_id,
-                ignored=str(last.out_source_id),
+                ignored=end.source_id,
             )
-            intervals[-1] = Interval(last.start, p.at, last.in_source_id, p.source_id)
+            pairs[-1] = (start, p)
         else:
             orphans.append(p)
             ctx.add(
                 "pairing.missing_in",
-                f"缺少进场：{ctx.hm(p.at)} 出场之前没有进场记录，无法配对，不计工时",
+                f"缺少进场：{ctx.clock(p.local)} 出场之前没有进场记录，无法配对，不计工时",
                 source_id=p.source_id,
             )
-    for iv in intervals:
+    for start, end in pairs:
+        # The detail keeps each punch's instant as it was given (the texts are in the project's zone).
         ctx.add(
             "pairing.interval",
-            f"配对：进场 {ctx.hm(iv.start)} — 出场 {ctx.hm(iv.end)}",
-            start=iv.start.isoformat(),
-            end=iv.end.isoformat(),
+            f"配对：进场 {ctx.clock(start.local)} — 出场 {ctx.clock(end.local)}",
+            start=start.at.isoformat(),
+            end=end.at.isoformat(),
         )
-    return intervals, open_in, orphans
+    return pairs, open_in, orphans
 
 
-def _auto_close(open_in: Punch, ctx: _Ctx) -> Interval | None:
-    rules, day, tz = ctx.rules, ctx.day, ctx.tz
-    start = ctx.hm(open_in.at)
+def _auto_close(open_in: _Seen, ctx: _Ctx) -> Interval | None:
+    rules, frame, tz = ctx.rules, ctx.frame, ctx.tz
+    start = ctx.clock(open_in.local)
     hours = rules.auto_clock_out_hours()
     if rules.auto_clock_out == "none":
         ctx.add(
@@ -382,54 +457,46 @@ def _auto_close(open_in: Punch, ctx: _Ctx) -> Interval | None:
         )
         return None
     if hours is None:  # shift_end
-        end = _shift(day, rules, tz)[1].astimezone(tz)
-        if _utc(end) <= _utc(open_in.at):
+        end = frame.shift_end
+        if frame.shift_end_utc <= open_in.utc:
             ctx.add(
                 "auto_clock_out.not_applicable",
-                f"缺少出场：{start} 进场晚于下班时间 {ctx.hm(end)}，"
+                f"缺少出场：{start} 进场晚于下班时间 {frame.shift_end_text}，"
                 "无法按下班时间自动出场，该段不计工时，需补卡",
                 source_id=open_in.source_id,
             )
             return None
         ctx.add(
             "auto_clock_out.shift_end",
-            f"自动出场：{start} 进场后没有出场打卡，按规则在下班时间 {ctx.hm(end)} 自动出场（已标记为自动）",
+            f"自动出场：{start} 进场后没有出场打卡，按规则在下班时间 {frame.shift_end_text} "
+            "自动出场（已标记为自动）",
             source_id=open_in.source_id,
             end=end.isoformat(),
         )
     else:
-        end = _utc(open_in.at) + timedelta(hours=float(hours))
-        cap = _window_end(day, rules, tz)
-        capped = _utc(end) > _utc(cap)
-        end = min(end, _utc(cap)).astimezone(tz)
+        end = open_in.utc + timedelta(hours=float(hours))
+        cap = _utc(frame.closes)
+        capped = end > cap
+        end = min(end, cap).astimezone(tz)
         ctx.add(
             "auto_clock_out.hours",
-            f"自动出场：{start} 进场后没有出场打卡，按规则进场后 {_num(hours)} 小时即 {ctx.hm(end)} 自动出场"
-            f"{'（以工作日结束时间为限）' if capped else ''}（已标记为自动）",
+            f"自动出场：{start} 进场后没有出场打卡，按规则进场后 {_num(hours)} 小时即 {ctx.clock(end)} "
+            f"自动出场{'（以工作日结束时间为限）' if capped else ''}（已标记为自动）",
             source_id=open_in.source_id,
             end=end.isoformat(),
         )
-    return Interval(open_in.at.astimezone(tz), end.astimezone(tz), open_in.source_id, None, auto=True)
+    return Interval(open_in.local, end, open_in.source_id, None, auto=True)
 
 
-@lru_cache(maxsize=4096)
-def _break_window(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
-    """The unpaid break of work day ``day`` as two UTC instants, or None without a break."""
-    if rules.break_start is None or rules.break_end is None:
-        return None
-    b_start = _anchor(day, rules.break_start, rules, tz)
-    b_end = b_start + (
-        datetime.combine(date.min, rules.break_end) - datetime.combine(date.min, rules.break_start)
-    ) % timedelta(days=1)
-    return _utc(b_start), _utc(b_end)
-
-
-def _break_overlap(iv: Interval, ctx: _Ctx) -> timedelta:
-    window = _break_window(ctx.day, ctx.rules, ctx.tz)
+def _break_overlap(start: datetime, end: datetime, window: tuple[datetime, datetime] | None) -> timedelta:
+    """How much of the UTC span start–end falls in the unpaid break."""
     if window is None:
-        return timedelta(0)
-    lo, hi = max(_utc(iv.start), window[0]), min(_utc(iv.end), window[1])
-    return max(hi - lo, timedelta(0))
+        return _NO_TIME
+    lo, hi = max(start, window[0]), min(end, window[1])
+    return max(hi - lo, _NO_TIME)
+
+
+_NO_TIME: Final = timedelta(0)
 
 
 def compute_day(
@@ -441,23 +508,31 @@ def compute_day(
 ) -> DayResult:
     """Derive one worker's ``work_date`` from their punches; same punches in any order, same result."""
     day = work_date
-    ctx = _Ctx(day, rules, tz, [])
+    frame = _work_day(day, rules, tz)
+    ctx = _Ctx(day, rules, tz, frame, [])
     ctx.add("day_kind", f"日期类型：{_DAY_KIND_ZH[day_kind]}", kind=day_kind)
 
-    all_punches = sorted(punches, key=_sort_key)
-    mine = [p for p in all_punches if _work_day_of(p.at, rules, tz) == day]
-    if len(mine) < len(all_punches):
+    given = 0
+    mine: list[_Seen] = []
+    for punch in punches:
+        given += 1
+        local = punch.at.astimezone(tz)
+        if frame.opens <= local < frame.closes:  # same zone on both sides: the wall clock decides
+            mine.append(_Seen(punch, local))
+    mine.sort(key=_Seen.order)
+    if len(mine) < given:
         ctx.add(
             "pairing.other_day",
-            f"{len(all_punches) - len(mine)} 条打卡不属于本工作日"
-            f"（工作日从 {rules.work_day_start:%H:%M} 开始），未计入",
-            count=len(all_punches) - len(mine),
+            f"{given - len(mine)} 条打卡不属于本工作日（工作日从 {rules.work_day_start:%H:%M} 开始），未计入",
+            count=str(given - len(mine)),
         )
     areas = tuple(sorted({p.area for p in mine if p.area}))
     source_ids = tuple(sorted({p.source_id for p in mine}))
 
     kept = _debounce(mine, ctx)
-    intervals, open_in, orphans = _pair(_directions(kept, ctx), ctx)
+    pairs, open_in, orphans = _pair(_directions(kept, ctx), ctx)
+    intervals = [Interval(start.local, end.local, start.source_id, end.source_id) for start, end in pairs]
+    spans = [(start.utc, end.utc) for start, end in pairs]
     auto = False
     missing = bool(orphans)
     still_open = False
@@ -467,36 +542,33 @@ def compute_day(
             missing = still_open = True
         else:
             intervals.append(closed)
+            spans.append((open_in.utc, _utc(closed.end)))
             auto = True
-    intervals = [
-        Interval(iv.start.astimezone(tz), iv.end.astimezone(tz), iv.in_source_id, iv.out_source_id, iv.auto)
-        for iv in intervals
-    ]
 
     # Hours.
-    gross = sum(((_utc(iv.end) - _utc(iv.start)) for iv in intervals), timedelta(0))
-    unpaid = sum((_break_overlap(iv, ctx) for iv in intervals), timedelta(0))
-    worked = _hours((gross - unpaid).total_seconds())
-    break_note = f"，扣除休息 {_num(_hours(unpaid.total_seconds()))} 小时" if unpaid else ""
+    gross = unpaid = _NO_TIME
+    for start_utc, end_utc in spans:
+        gross += end_utc - start_utc
+        unpaid += _break_overlap(start_utc, end_utc, frame.break_window)
+    worked = _hours(gross - unpaid)
+    break_note = f"，扣除休息 {_num(_hours(unpaid))} 小时" if unpaid else ""
     ctx.add(
         "hours.worked",
-        f"工时：{len(intervals)} 段在场合计 {_num(_hours(gross.total_seconds()))} 小时{break_note}，"
-        f"计 {worked} 小时",
-        worked_hours=worked,
-        intervals=len(intervals),
+        f"工时：{len(intervals)} 段在场合计 {_num(_hours(gross))} 小时{break_note}，计 {worked} 小时",
+        worked_hours=str(worked),
+        intervals=str(len(intervals)),
     )
     fatigue = worked > rules.max_day_hours
     if fatigue:
         ctx.add(
             "hours.fatigue",
-            f"疲劳：工时 {worked} 小时超过每日上限 {_num(rules.max_day_hours)} 小时",
-            worked_hours=worked,
-            max_day_hours=rules.max_day_hours,
+            f"疲劳：工时 {worked} 小时超过每日上限 {frame.max_day_text} 小时",
+            worked_hours=str(worked),
+            max_day_hours=str(rules.max_day_hours),
         )
 
-    first_in = next((iv.start for iv in intervals), open_in.at.astimezone(tz) if open_in else None)
-    real_outs = [iv.end for iv in intervals if not iv.auto]
-    last_out = real_outs[-1] if real_outs else None
+    first_in = intervals[0].start if intervals else open_in.local if open_in else None
+    last_out = next((iv.end for iv in reversed(intervals) if not iv.auto), None)
 
     statuses: set[Status] = set()
     if day_kind in ("workday", "adjusted_workday"):
@@ -505,14 +577,14 @@ def compute_day(
         if overtime:
             ctx.add(
                 "overtime.workday",
-                f"加班：工时 {worked} 小时超出全天标准 {_num(rules.full_day_hours)} 小时，"
+                f"加班：工时 {worked} 小时超出全天标准 {frame.full_day_text} 小时，"
                 f"工作日加班 {overtime} 小时（{OVERTIME_RATE_PERCENT['workday']}%）",
-                overtime_hours=overtime,
+                overtime_hours=str(overtime),
             )
         else:
             ctx.add(
                 "overtime.none",
-                f"无加班：工时 {worked} 小时未超出全天标准 {_num(rules.full_day_hours)} 小时",
+                f"无加班：工时 {worked} 小时未超出全天标准 {frame.full_day_text} 小时",
             )
         statuses |= _workday_statuses(
             ctx, mine, intervals, first_in, last_out, worked, missing=missing, still_open=still_open
@@ -526,7 +598,7 @@ def compute_day(
         ctx.add(
             f"overtime.{overtime_kind}",
             f"加班：{label}出勤，全部 {worked} 小时计为{label}加班（{rate}%{note}）",
-            overtime_hours=overtime,
+            overtime_hours=str(overtime),
         )
         status: Status = "holiday" if day_kind == "holiday" else "rest_day"
         statuses.add(status)
@@ -564,7 +636,7 @@ _DAY_KIND_ZH: Final[dict[str, str]] = {
 
 def _workday_statuses(
     ctx: _Ctx,
-    mine: list[Punch],
+    mine: list[_Seen],
     intervals: list[Interval],
     first_in: datetime | None,
     last_out: datetime | None,
@@ -573,7 +645,7 @@ def _workday_statuses(
     missing: bool,
     still_open: bool,
 ) -> set[Status]:
-    rules = ctx.rules
+    rules, frame = ctx.rules, ctx.frame
     statuses: set[Status] = set()
     if not mine:
         ctx.add("status.absent", "缺勤：工作日没有任何打卡记录")
@@ -582,64 +654,62 @@ def _workday_statuses(
         statuses.add("missing_punch")
         ctx.add("status.missing_punch", "缺卡：有未能配对的打卡，见配对说明，需补卡")
 
-    shift_start, shift_end = _shift(ctx.day, rules, ctx.tz)
-    latest_ok = shift_start + timedelta(minutes=rules.late_grace_min)
-    earliest_ok = shift_end - timedelta(minutes=rules.early_grace_min)
-    late = first_in is not None and _utc(first_in) > _utc(latest_ok)
+    first_in_utc = _utc(first_in) if first_in is not None else None
+    last_out_utc = _utc(last_out) if last_out is not None else None
     last = intervals[-1] if intervals else None
     # Early leave needs a real final exit: not an auto one, and no re-entry left open after it.
     early = (
         last is not None
         and not last.auto
         and not still_open
-        and last_out is not None
-        and _utc(last_out) < _utc(earliest_ok)
+        and last_out_utc is not None
+        and last_out_utc < frame.earliest_out_utc
     )
 
     if worked < rules.half_day_hours and not missing:
         ctx.add(
             "status.absent",
-            f"缺勤：工时 {worked} 小时，不足半天标准 {_num(rules.half_day_hours)} 小时",
-            worked_hours=worked,
+            f"缺勤：工时 {worked} 小时，不足半天标准 {frame.half_day_text} 小时",
+            worked_hours=str(worked),
         )
         return {"absent"}
-    if late and first_in is not None:
+    if first_in is not None and first_in_utc is not None and first_in_utc > frame.latest_in_utc:
         statuses.add("late")
         ctx.add(
             "status.late",
-            f"迟到：首次进场 {ctx.hm(first_in)}，晚于上班时间 {ctx.hm(shift_start)}"
+            f"迟到：首次进场 {ctx.clock(first_in)}，晚于上班时间 {frame.shift_start_text}"
             f" + 宽限 {rules.late_grace_min} 分钟",
             first_in=first_in.isoformat(),
-            minutes_late=int((_utc(first_in) - _utc(shift_start)).total_seconds() // 60),
+            minutes_late=str(int((first_in_utc - frame.shift_start_utc).total_seconds() // 60)),
         )
-    if early and last_out is not None:
+    if early and last_out is not None and last_out_utc is not None:
         statuses.add("early_leave")
         ctx.add(
             "status.early_leave",
-            f"早退：最后出场 {ctx.hm(last_out)}，早于下班时间 {ctx.hm(shift_end)}"
+            f"早退：最后出场 {ctx.clock(last_out)}，早于下班时间 {frame.shift_end_text}"
             f" − 宽限 {rules.early_grace_min} 分钟",
             last_out=last_out.isoformat(),
-            minutes_early=int((_utc(shift_end) - _utc(last_out)).total_seconds() // 60),
+            minutes_early=str(int((frame.shift_end_utc - last_out_utc).total_seconds() // 60)),
         )
     if rules.half_day_hours <= worked < rules.full_day_hours:
         statuses.add("half_day")
         ctx.add(
             "status.half_day",
-            f"半天：工时 {worked} 小时，不足全天标准 {_num(rules.full_day_hours)} 小时，"
-            f"达到半天标准 {_num(rules.half_day_hours)} 小时",
-            worked_hours=worked,
+            f"半天：工时 {worked} 小时，不足全天标准 {frame.full_day_text} 小时，"
+            f"达到半天标准 {frame.half_day_text} 小时",
+            worked_hours=str(worked),
         )
     if not statuses:
         statuses.add("present")
         in_text = (
-            f"首次进场 {ctx.hm(first_in)} 不晚于上班时间 {ctx.hm(shift_start)}"
+            f"首次进场 {ctx.clock(first_in)} 不晚于上班时间 {frame.shift_start_text}"
             f" + 宽限 {rules.late_grace_min} 分钟，"
             if first_in is not None
             else ""
         )
         ctx.add(
             "status.present",
-            f"出勤：{in_text}工时 {worked} 小时达到全天标准 {_num(rules.full_day_hours)} 小时",
-            worked_hours=worked,
+            f"出勤：{in_text}工时 {worked} 小时达到全天标准 {frame.full_day_text} 小时",
+            worked_hours=str(worked),
         )
     return statuses

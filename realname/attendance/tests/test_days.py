@@ -4,6 +4,7 @@ recomputed exactly and idempotently from the event table, and the nightly close 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from io import StringIO
@@ -17,9 +18,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from realname.attendance import daycalc, services
-from realname.attendance.days import AttendanceRules, DayRecord, HolidayOverride
+from realname.attendance.days import DEFAULT_DAY_RULES, AttendanceRules, DayRecord, HolidayOverride
 from realname.attendance.models import AccessEvent, Device, DeviceKind
 from realname.attendance.protocols import ParsedEvent
+from realname.attendance.rules import Punch, compute_day
 from realname.testing import World
 from realname.workers.models import Employment
 
@@ -445,3 +447,30 @@ def test_a_punch_outside_the_employment_still_gets_its_day(site: Site) -> None:
     daycalc.recompute_project_days(project=site.world.p1, dates=[MONDAY], employments=[site.a])
 
     assert record(site.a, MONDAY).statuses == ["missing_punch"]
+
+
+def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site) -> None:
+    # PostgreSQL writes new days by COPY with the JSON columns as text (daycalc._copy_row); whatever a
+    # gate calls its area, that text must read back as the values an upsert would have stored.
+    area = '北门 "A"\\\n\t'
+    punches = [
+        Punch(
+            at=dt.datetime.combine(MONDAY, dt.time(7, 58), tzinfo=TZ),
+            direction="01",
+            source_id="e1",
+            area=area,
+        ),
+        Punch(at=dt.datetime.combine(MONDAY, dt.time(7, 59), tzinfo=TZ), direction="01", source_id="e2"),
+        Punch(at=dt.datetime.combine(MONDAY, dt.time(12, 30), tzinfo=TZ), direction="", source_id='e"3'),
+    ]
+    result = compute_day(MONDAY, punches, DEFAULT_DAY_RULES, TZ, "workday")
+    values = daycalc._payload(result, site.a)
+    now = dt.datetime.now(dt.UTC)
+
+    row = dict(zip(daycalc._NEW_FIELDS, daycalc._copy_row(site.a.pk, MONDAY, values, now), strict=True))
+
+    assert (row["employment_id"], row["work_date"], row["computed_at"]) == (site.a.pk, MONDAY, now)
+    assert values["areas"] == [area] and 'e"3' in values["event_ids"]
+    for name, value in values.items():
+        sent = row[name]
+        assert (json.loads(sent) if name in daycalc._AS_JSON_TEXT else sent) == value

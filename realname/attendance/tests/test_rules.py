@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
 from zoneinfo import ZoneInfo
 
@@ -422,3 +422,12 @@ def test_a_duplicate_punch_within_the_debounce_window_changes_nothing(
 def test_computing_twice_gives_the_same_result(day: tuple[DayRules, DayKind, list[Punch]]) -> None:
     rules, kind, punches = day
     assert compute_day(DAY, punches, rules, TZ, kind) == compute_day(DAY, tuple(punches), rules, TZ, kind)
+
+
+@given(st.integers(0, 2 * 24 * 3600), st.integers(0, 999_999))
+def test_hours_round_half_up_to_the_hundredth_like_decimal_division(seconds: int, micro: int) -> None:
+    from realname.attendance.rules import _hours
+
+    for span in (timedelta(seconds=seconds), timedelta(seconds=seconds, microseconds=micro)):
+        exact = (Decimal(str(span.total_seconds())) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        assert repr(_hours(span)) == repr(exact)
