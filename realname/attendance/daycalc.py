@@ -21,8 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -33,7 +32,6 @@ from django.db import connection, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
-from psycopg import Copy
 from psycopg.types.datetime import TimestamptzLoader
 
 from realname.attendance import rules as day_rules
@@ -46,7 +44,7 @@ from realname.attendance.days import (
     HolidayOverride,
 )
 from realname.attendance.models import AccessEvent
-from realname.core.bulk import upsert_rows
+from realname.core.bulk import streamed_insert, upsert_rows
 from realname.core.services import create_row, update_row
 from realname.orgs.models import Project, Team
 from realname.workers.models import Employment
@@ -171,7 +169,7 @@ def _same(value: Any, stored: Any) -> bool:
     return bool(value == stored)
 
 
-# A new DayRecord's columns in the order _new_days_copy takes them: the key, the computed fields, the time.
+# A new DayRecord's columns in the order _copy_row gives them: the key, the computed fields, the time.
 _NEW_FIELDS: tuple[str, ...] = ("employment_id", "work_date", *COMPUTED_FIELDS, "computed_at")
 # jsonb keeps no formatting, so the text only has to be JSON: compact, and the Chinese reasons as UTF-8
 # rather than \u escapes (half the bytes for the server to read). The values are fresh trees, never cyclic.
@@ -195,46 +193,13 @@ _AS_JSON_TEXT: dict[str, Callable[[Any], str]] = {
 def _copy_row(
     employment_id: int, day: dt.date, values: Mapping[str, Any], now: dt.datetime
 ) -> tuple[Any, ...]:
-    """A new row as _new_days_copy takes it: JSON columns as text, the rest as psycopg adapts them."""
+    """A new row as streamed_insert takes it (see _recompute_chunk): JSON columns as text."""
     return (
         employment_id,
         day,
         *[_AS_JSON_TEXT[name](value) if name in _AS_JSON_TEXT else value for name, value in values.items()],
         now,
     )
-
-
-@contextmanager
-def _new_days_copy() -> Iterator[Callable[[Sequence[Any]], None] | None]:
-    """On PostgreSQL, a COPY straight into the DayRecord table for days that have no row yet: give it each
-    row (see _copy_row) as soon as it is computed, and the server stores it while the next days are worked
-    out. Elsewhere None (new days go through upsert_rows with the changed ones).
-
-    The rows are known to be new: the batch holds the lock of every employment it writes for and read their
-    stored rows after taking it, and every writer of DayRecords takes that lock first (the unique constraint
-    would refuse a duplicate all the same). core.bulk.upsert_rows would route the rows through a scratch
-    table and ON CONFLICT, after the whole batch is computed, and adapt each value as the Django field does
-    (Decimal through to_python, JSON through psycopg's Python dumper): for a month of days, as much work as
-    computing them.
-    """
-    if connection.vendor != "postgresql":
-        yield None
-        return
-    quote = connection.ops.quote_name
-    column = {f.attname: f.column or f.attname for f in DayRecord._meta.concrete_fields}
-    columns = ", ".join(quote(column[name]) for name in _NEW_FIELDS)
-    sql = f"COPY {quote(DayRecord._meta.db_table)} ({columns}) FROM STDIN"
-    with ExitStack() as stack:
-        copy: Copy | None = None
-
-        def send(row: Sequence[Any]) -> None:
-            # Started on the first new day: a batch with none (an ingest recomputing stored days) sends none.
-            nonlocal copy
-            if copy is None:
-                copy = stack.enter_context(stack.enter_context(connection.cursor()).cursor.copy(sql))
-            copy.write_row(row)
-
-        yield send
 
 
 def _windows(dates: Iterable[dt.date], tz: ZoneInfo) -> Q:
@@ -344,7 +309,13 @@ def _recompute_chunk(
     upserts: list[dict[str, Any]] = []
     stale: list[int] = []
     created = updated = unchanged = 0
-    with _new_days_copy() as copy_new:
+    # Days with no stored row go straight into a streamed insert (a COPY on PostgreSQL), each as soon as
+    # it is computed, so the server stores it while the next days are worked out. They are known to be
+    # new: the chunk holds the lock of every employment it writes for and read their stored rows after
+    # taking it, and every writer of DayRecords takes that lock first (the unique constraint would refuse
+    # a duplicate all the same). upsert_rows would route them through ON CONFLICT after the whole chunk,
+    # and adapt each value as the Django field does: for a month of days, as much work as computing them.
+    with streamed_insert(DayRecord, _NEW_FIELDS, json_text=_AS_JSON_TEXT.keys()) as copy_new:
         for employment_id, employment in employments.items():
             rules = book.for_team(employment.team_id)
             for day in sorted(wanted[employment_id]):
@@ -359,9 +330,8 @@ def _recompute_chunk(
                 values = _day_values(employment, day, day_events, rules, tz, kinds[day])
                 if existing is None:
                     created += 1
-                    if copy_new is not None:
-                        copy_new(_copy_row(employment_id, day, values, now))
-                        continue
+                    copy_new(_copy_row(employment_id, day, values, now))
+                    continue
                 elif _unchanged(values, existing):
                     unchanged += 1
                     continue

@@ -51,8 +51,10 @@ def converter(f: models.Field[Any, Any], connection: Any) -> Callable[[Any], Any
     ops = connection.ops
     if kind in _DRIVER_READY:
         return None
-    if connection.vendor == "postgresql" and kind in ("DateField", "DateTimeField"):
-        return None  # psycopg takes date and datetime objects as they are (Django's adapters return them)
+    if connection.vendor == "postgresql" and kind in ("DateField", "DateTimeField", "DecimalField"):
+        # psycopg takes date, datetime and Decimal objects as they are (Django's adapters return them;
+        # the numeric column itself rounds to its scale).
+        return None
     if kind == "DateField":
         return cast(Callable[[Any], Any], ops.adapt_datefield_value)
     if kind == "DateTimeField":
@@ -155,10 +157,11 @@ def streamed_insert(
     are given as JSON text already (what the JSON field would write: a hot path can reuse one text for
     the common value instead of encoding it per row).
 
-    On PostgreSQL each row goes into an open COPY as soon as it is written, so the server parses and
-    indexes the first rows while Python is still making the later ones (on a machine with two cores
-    that overlap is most of the gain); elsewhere the rows are collected and inserted when the block
-    ends. An exception inside the block aborts the COPY (and the caller's transaction rolls back)."""
+    On PostgreSQL each row goes into a COPY, opened on the first row (a block that writes none sends
+    nothing), as soon as it is written, so the server parses and indexes the first rows while Python is
+    still making the later ones (on a machine with two cores that overlap is most of the gain); elsewhere
+    the rows are collected and inserted when the block ends. An exception inside the block aborts the
+    COPY (and the caller's transaction rolls back)."""
     connection = connections[router.db_for_write(model)]
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fields = [by_attname[name] for name in attnames]
@@ -179,18 +182,15 @@ def streamed_insert(
         return
     quote = connection.ops.quote_name
     names = ", ".join(quote(_column(f)) for f in fields)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"  # noqa: S608 - names from the model
-        ) as copy,
-    ):
-        write_row = copy.write_row
-        if not converters:
-            yield write_row
-            return
+    sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"  # noqa: S608 - names from the model
+    with contextlib.ExitStack() as stack:
+        write_row: Callable[[Sequence[Any]], None] | None = None
 
         def write(row: Sequence[Any]) -> None:
+            nonlocal write_row
+            if write_row is None:
+                cursor = stack.enter_context(connection.cursor())
+                write_row = stack.enter_context(cursor.cursor.copy(sql)).write_row
             write_row(_converted(row, converters))
 
         yield write
