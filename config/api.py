@@ -8,12 +8,15 @@ from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from realname.accounts.api_auth import ApiTokenAuth, SessionAuth
+from realname.admission.api import router as admission_router
 from realname.attendance.api import router as attendance_router
 from realname.attendance.api_corrections import router as corrections_router
+from realname.certificates.api import router as certificates_router
 from realname.core.api_errors import install_error_handlers
 from realname.ledger.api import router as ledger_router
 from realname.notifications.api import router as notifications_router
 from realname.orgs.api import router as orgs_router
+from realname.training.api import router as training_router
 from realname.workers.api import router as workers_router
 
 
@@ -46,3 +49,6 @@ api.add_router("/ledger", ledger_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/attendance", corrections_router)
+api.add_router("/training", training_router)
+api.add_router("/certificates", certificates_router)
+api.add_router("/", admission_router)  # /projects/{code}/admission/…, /blacklist

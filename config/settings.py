@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "realname.attendance",
     "realname.ledger",
     "realname.notifications",
+    "realname.training",
+    "realname.certificates",
+    "realname.admission",
 ]
 
 MIDDLEWARE = [

@@ -37,9 +37,19 @@ class Perm:
     CORRECTION_APPROVE = "attendance.approve_correction"  # approve or reject 补卡 requests
     ATTENDANCE_RULES = "attendance.rules"  # attendance rules and holiday overrides
     DEVICES_MANAGE = "devices.manage"  # gate devices, person mappings, command queue, raw messages
+    TRAINING_VIEW = "training.view"  # courses, plans, training records, completion rates
+    TRAINING_TAKE = "training.take"  # take one's own lessons and exams (the phone pages)
+    TRAINING_RECORD = "training.record"  # record an offline training session with its scores
+    TRAINING_MANAGE = "training.manage"  # courses, lessons, question banks, exams, training plans
+    CERTIFICATES_MANAGE = "certificates.manage"  # add, edit and verify workers' certificates
+    ADMISSION_VIEW = "admission.view"  # admission decisions (roster badges, the API, the allow-list)
+    BLACKLIST_MANAGE = "admission.blacklist"  # put on and take off the blacklist
+    ADMISSION_POLICY = "admission.policy"  # age policies, trade risk classes, certificate types/mapping
 
 
-_READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW}
+_READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW, Perm.TRAINING_VIEW, Perm.ADMISSION_VIEW}
+# Safety: training content and records, certificates (先培训后上岗, 持证上岗).
+_SAFETY = {Perm.TRAINING_RECORD, Perm.TRAINING_MANAGE, Perm.CERTIFICATES_MANAGE}
 _ATTENDANCE_ADMIN = {
     Perm.CORRECTION_REQUEST,
     Perm.CORRECTION_APPROVE,
@@ -58,8 +68,11 @@ _ADMIN = frozenset(
         Perm.EXPORT,
         Perm.AUDIT_VIEW,
         Perm.MANAGE_USERS,
+        Perm.BLACKLIST_MANAGE,
+        Perm.ADMISSION_POLICY,
     }
     | _ATTENDANCE_ADMIN
+    | _SAFETY
 )
 
 # The same permissions for a platform and a company administrator: what differs is the scope.
@@ -75,8 +88,11 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.REVEAL_ID,
             Perm.EXPORT,
             Perm.AUDIT_VIEW,
+            Perm.BLACKLIST_MANAGE,
+            Perm.ADMISSION_POLICY,
         }
         | _ATTENDANCE_ADMIN
+        | _SAFETY
     ),
     Role.LABOUR_MANAGER: frozenset(
         _READ
@@ -89,15 +105,25 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.CORRECTION_REQUEST,
             Perm.CORRECTION_APPROVE,
             Perm.DEVICES_MANAGE,
+            Perm.BLACKLIST_MANAGE,
         }
+        | _SAFETY
     ),
-    Role.TEAM_LEADER: frozenset(_READ | {Perm.CORRECTION_REQUEST}),
+    Role.TEAM_LEADER: frozenset(_READ | {Perm.CORRECTION_REQUEST, Perm.TRAINING_RECORD}),
     Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT}),
-    Role.SAFETY_OFFICER: frozenset(_READ),
+    Role.SAFETY_OFFICER: frozenset(_READ | _SAFETY | {Perm.BLACKLIST_MANAGE}),
     Role.SUPERVISOR: frozenset(_READ),
     Role.REGULATOR: frozenset(_READ | {Perm.EXPORT}),
     Role.WORKER: frozenset(
-        {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW, Perm.CORRECTION_REQUEST}
+        {
+            Perm.ORGS_VIEW,
+            Perm.WORKERS_VIEW,
+            Perm.ATTENDANCE_VIEW,
+            Perm.CORRECTION_REQUEST,
+            Perm.TRAINING_VIEW,
+            Perm.TRAINING_TAKE,
+            Perm.ADMISSION_VIEW,
+        }
     ),
 }
 

@@ -19,6 +19,12 @@ KIND_LABELS: Final[dict[str, StrOrPromise]] = {
     "attendance.no_rest": _("疲劳作业（连续无休）"),
     "attendance.unknown_person": _("未登记人员刷卡"),
     "attendance.device_silent": _("设备离线"),
+    "certificates.expiring": _("证书即将到期"),
+    "certificates.review_due": _("证书即将复审"),
+    "certificates.expired": _("证书已过期"),
+    "training.expiring": _("培训即将过期"),
+    "admission.denied_at_gate": _("不准入人员刷卡"),
+    "admission.changed": _("准入状态变化"),
 }
 
 
