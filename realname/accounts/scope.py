@@ -75,6 +75,19 @@ FAMILIES: dict[str, Paths] = {
         team="employment__team",
         worker="employment__worker",
     ),
+    # Training plans are the project's; every role on the project sees them (managing needs TRAINING_MANAGE).
+    "training.TrainingPlan": Paths(project="project"),
+    "training.PlanCourse": Paths(project="plan__project"),
+    # An exam attempt is seen like the employment it was taken for.
+    "training.ExamAttempt": Paths(
+        project="employment__project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
+    ),
+    # An offline session belongs to its project and (when recorded for one) a team: a team leader sees
+    # their own team's sessions, a subcontractor those of its teams, the general contractor all of them.
+    "training.OfflineSession": Paths(project="project", owner="team__participant__company", team="team"),
 }
 
 

@@ -1,0 +1,597 @@
+"""Writes for training: courses, lessons, question banks, plans, exams, offline sessions, training records.
+
+Every change to who has passed what (a pass, an offline session, a plan change) tells the admission app in
+the same transaction through :func:`realname.admission.changes.inputs_changed`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from realname.accounts.models import User
+from realname.admission.changes import inputs_changed
+from realname.core.services import create_row, delete_row, update_row
+from realname.orgs.models import Company, Project, Team
+from realname.training.models import (
+    Course,
+    ExamAttempt,
+    Lesson,
+    LessonKind,
+    Level,
+    OfflineSession,
+    PlanCourse,
+    Question,
+    QuestionBank,
+    QuestionKind,
+    RecordSource,
+    SessionAttendee,
+    TrainingPlan,
+    TrainingRecord,
+)
+from realname.training.selectors import PlanIndex, add_months, record_project_id
+from realname.workers.models import Employment, EmploymentStatus, Worker
+
+# A submission this long after the time limit still counts (the phone's clock, a slow network).
+GRACE = dt.timedelta(seconds=60)
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_VIDEO_BYTES = 200 * 1024 * 1024
+
+# What an upload must start with, by extension (the name alone proves nothing about the bytes).
+_MAGIC: dict[str, tuple[bytes, ...]] = {
+    "pdf": (b"%PDF-",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "mp4": (),  # checked below: "ftyp" at offset 4
+    "webm": (b"\x1a\x45\xdf\xa3",),
+}
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+}
+IMAGE_TYPES = ("jpg", "jpeg", "png")
+VIDEO_TYPES = ("mp4", "webm")
+SCAN_TYPES = ("pdf", "jpg", "jpeg", "png")
+
+
+def check_upload(upload: Any, allowed: Sequence[str], *, field: str) -> Any:
+    """A new upload checked by extension, size and leading bytes, renamed to a neutral random name."""
+    if not isinstance(upload, UploadedFile):
+        return upload
+    extension = (upload.name or "").rsplit(".", 1)[-1].lower()
+    if extension not in allowed:
+        raise ValidationError({field: _("只能上传以下格式的文件：%(types)s") % {"types": "、".join(allowed)}})
+    limit = MAX_VIDEO_BYTES if extension in VIDEO_TYPES else MAX_UPLOAD_BYTES
+    if (upload.size or 0) > limit:
+        raise ValidationError({field: _("文件过大（不超过 %(mb)d MB）") % {"mb": limit // (1024 * 1024)}})
+    head = upload.read(12)
+    upload.seek(0)
+    if extension == "mp4":
+        ok = head[4:8] == b"ftyp"
+    else:
+        ok = any(head.startswith(magic) for magic in _MAGIC[extension])
+    if not ok:
+        raise ValidationError({field: _("文件内容与扩展名 .%(ext)s 不符") % {"ext": extension}})
+    upload.name = f"{secrets.token_hex(12)}.{extension}"
+    return upload
+
+
+# --- courses, lessons, banks, questions --------------------------------------------------------------------
+
+COURSE_FIELDS = (
+    "title",
+    "training_type",
+    "level",
+    "description",
+    "duration_minutes",
+    "exam_bank",
+    "exam_question_count",
+    "exam_pass_mark",
+    "exam_time_limit_minutes",
+)
+
+
+def _check_bank(company: Company | None, bank: QuestionBank | None) -> None:
+    if bank is not None and bank.company_id is not None and bank.company_id != getattr(company, "pk", None):
+        raise ValidationError({"exam_bank": _("只能使用本企业或平台通用的题库")})
+
+
+@transaction.atomic
+def create_course(*, company: Company | None, title: str, training_type: str, **fields: Any) -> Course:
+    _check_bank(company, fields.get("exam_bank"))
+    return create_row(Course, company=company, title=title, training_type=training_type, **fields)
+
+
+@transaction.atomic
+def update_course(*, course: Course, **fields: Any) -> Course:
+    if "exam_bank" in fields:
+        _check_bank(course.company, fields["exam_bank"])
+    level_before = course.level
+    course = update_row(course, **fields)
+    if course.level != level_before:
+        _courses_changed([course.pk])
+    return course
+
+
+def _check_lesson(kind: str, body: str, file: Any, url: str) -> Any:
+    if kind == LessonKind.TEXT and not body.strip():
+        raise ValidationError({"body": _("图文课时须填写正文")})
+    if kind == LessonKind.LINK and not url:
+        raise ValidationError({"url": _("外部链接课时须填写链接")})
+    if kind in (LessonKind.IMAGE, LessonKind.VIDEO):
+        if not file:
+            raise ValidationError({"file": _("请上传文件")})
+        return check_upload(file, IMAGE_TYPES if kind == LessonKind.IMAGE else VIDEO_TYPES, field="file")
+    return file
+
+
+@transaction.atomic
+def add_lesson(
+    *,
+    course: Course,
+    title: str,
+    kind: str = LessonKind.TEXT,
+    body: str = "",
+    file: Any = None,
+    url: str = "",
+    position: int | None = None,
+) -> Lesson:
+    file = _check_lesson(kind, body, file, url)
+    if position is None:
+        last = course.lessons.order_by("-position").values_list("position", flat=True).first()
+        position = (last or 0) + 1
+    return create_row(
+        Lesson, course=course, title=title, kind=kind, body=body, file=file or "", url=url, position=position
+    )
+
+
+@transaction.atomic
+def update_lesson(*, lesson: Lesson, **fields: Any) -> Lesson:
+    kind = fields.get("kind", lesson.kind)
+    file = fields.get("file") or lesson.file
+    fields["file"] = _check_lesson(kind, fields.get("body", lesson.body), file, fields.get("url", lesson.url))
+    return update_row(lesson, **fields)
+
+
+@transaction.atomic
+def delete_lesson(*, lesson: Lesson) -> None:
+    delete_row(lesson)
+
+
+@transaction.atomic
+def create_bank(*, company: Company | None, title: str) -> QuestionBank:
+    return create_row(QuestionBank, company=company, title=title)
+
+
+def _check_question(
+    kind: str, text: str, options: list[str], correct: list[int]
+) -> tuple[list[str], list[int]]:
+    options = [str(o).strip() for o in options if str(o).strip()]
+    if kind == QuestionKind.TRUE_FALSE:
+        options = [_("正确"), _("错误")]
+    if not text.strip():
+        raise ValidationError({"text": _("请填写题目")})
+    if len(options) < 2:
+        raise ValidationError({"options": _("至少需要两个选项")})
+    if len(set(options)) != len(options):
+        raise ValidationError({"options": _("选项不能重复")})
+    correct = sorted(set(correct))
+    if any(i < 0 or i >= len(options) for i in correct):
+        raise ValidationError({"correct": _("正确答案须是已有选项")})
+    if kind in (QuestionKind.SINGLE, QuestionKind.TRUE_FALSE) and len(correct) != 1:
+        raise ValidationError({"correct": _("单选题和判断题须有且只有一个正确答案")})
+    if kind == QuestionKind.MULTIPLE and not correct:
+        raise ValidationError({"correct": _("多选题至少有一个正确答案")})
+    return options, correct
+
+
+@transaction.atomic
+def add_question(
+    *,
+    bank: QuestionBank,
+    kind: str,
+    text: str,
+    options: list[str],
+    correct: list[int],
+    explanation: str = "",
+) -> Question:
+    options, correct = _check_question(kind, text, options, correct)
+    last = bank.questions.order_by("-position").values_list("position", flat=True).first()
+    return create_row(
+        Question,
+        bank=bank,
+        kind=kind,
+        text=text.strip(),
+        options=options,
+        correct=correct,
+        explanation=explanation,
+        position=(last or 0) + 1,
+    )
+
+
+@transaction.atomic
+def update_question(*, question: Question, **fields: Any) -> Question:
+    options, correct = _check_question(
+        fields.get("kind", question.kind),
+        fields.get("text", question.text),
+        fields.get("options", question.options),
+        fields.get("correct", question.correct),
+    )
+    fields.update(options=options, correct=correct)
+    return update_row(question, **fields)
+
+
+@transaction.atomic
+def delete_question(*, question: Question) -> None:
+    delete_row(question)
+
+
+# --- plans -------------------------------------------------------------------------------------------------
+
+
+def _plan_workers(project_id: int, trade: str) -> list[int]:
+    """Workers of the active employments a plan for (project, trade) applies to."""
+    qs = Employment.objects.filter(project_id=project_id, status=EmploymentStatus.ACTIVE)
+    if trade:
+        qs = qs.filter(trade=trade)
+    return list(qs.values_list("worker_id", flat=True))
+
+
+def _courses_changed(course_ids: Iterable[int]) -> None:
+    """A course's level changed: every worker a plan with it applies to must be decided again."""
+    for plan in TrainingPlan.objects.filter(items__course_id__in=list(course_ids)).distinct():
+        inputs_changed(worker_ids=_plan_workers(plan.project_id, plan.trade))
+
+
+def _plan_changed(plan: TrainingPlan, course_ids: Iterable[int]) -> None:
+    worker_ids = _plan_workers(plan.project_id, plan.trade)
+    refresh_expiry(worker_ids=worker_ids, course_ids=course_ids)
+    inputs_changed(worker_ids=worker_ids)
+
+
+@transaction.atomic
+def create_plan(*, project: Project, name: str, trade: str = "") -> TrainingPlan:
+    return create_row(TrainingPlan, project=project, name=name, trade=trade)
+
+
+@transaction.atomic
+def update_plan(*, plan: TrainingPlan, **fields: Any) -> TrainingPlan:
+    before = (plan.project_id, plan.trade)
+    plan = update_row(plan, **fields)
+    if (plan.project_id, plan.trade) != before:
+        course_ids = list(plan.items.values_list("course_id", flat=True))
+        inputs_changed(worker_ids=_plan_workers(*before))
+        _plan_changed(plan, course_ids)
+    return plan
+
+
+@transaction.atomic
+def delete_plan(*, plan: TrainingPlan) -> None:
+    worker_ids = _plan_workers(plan.project_id, plan.trade)
+    delete_row(plan)
+    inputs_changed(worker_ids=worker_ids)
+
+
+def _check_item(course: Course, absence_limit_days: int) -> None:
+    if absence_limit_days and course.level != Level.PROJECT:
+        raise ValidationError({"absence_limit_days": _("离场重训天数只适用于项目级课程")})
+
+
+@transaction.atomic
+def add_plan_course(
+    *, plan: TrainingPlan, course: Course, validity_months: int = 0, absence_limit_days: int = 0
+) -> PlanCourse:
+    _check_item(course, absence_limit_days)
+    if plan.items.filter(course=course).exists():
+        raise ValidationError({"course": _("该课程已在本计划中")})
+    item = create_row(
+        PlanCourse,
+        plan=plan,
+        course=course,
+        validity_months=validity_months,
+        absence_limit_days=absence_limit_days,
+    )
+    _plan_changed(plan, [course.pk])
+    return item
+
+
+@transaction.atomic
+def update_plan_course(*, item: PlanCourse, **fields: Any) -> PlanCourse:
+    _check_item(item.course, fields.get("absence_limit_days", item.absence_limit_days))
+    item = update_row(item, **fields)
+    _plan_changed(item.plan, [item.course_id])
+    return item
+
+
+@transaction.atomic
+def remove_plan_course(*, item: PlanCourse) -> None:
+    plan, course_id = item.plan, item.course_id
+    delete_row(item)
+    _plan_changed(plan, [course_id])
+
+
+# --- records -----------------------------------------------------------------------------------------------
+
+
+def _validity_months(employments: Sequence[Employment], course_id: int) -> int:
+    """The strictest validity the plans of these employments give the course (0: never expires)."""
+    plans = PlanIndex({e.project_id for e in employments})
+    months = [
+        req.validity_months
+        for e in employments
+        for req in plans.requirements(e.project_id, e.trade)
+        if req.course_id == course_id and req.validity_months
+    ]
+    return min(months) if months else 0
+
+
+def _record_employments(record: TrainingRecord) -> list[Employment]:
+    qs = Employment.objects.filter(worker_id=record.worker_id, status=EmploymentStatus.ACTIVE)
+    if record.project_id is not None:
+        qs = qs.filter(project_id=record.project_id)
+    return list(qs)
+
+
+def _expiry(record: TrainingRecord) -> dt.datetime | None:
+    if record.passed_at is None:
+        return None
+    months = _validity_months(_record_employments(record), record.course_id)
+    return add_months(record.passed_at, months) if months else None
+
+
+def refresh_expiry(*, worker_ids: Iterable[int], course_ids: Iterable[int]) -> int:
+    """Recompute the stored expiry of these workers' passes of these courses after a plan change."""
+    changed = []
+    for record in TrainingRecord.objects.filter(
+        worker_id__in=set(worker_ids), course_id__in=set(course_ids), passed_at__isnull=False
+    ):
+        expires_at = _expiry(record)
+        if expires_at != record.expires_at:
+            record.expires_at = expires_at
+            changed.append(record)
+    TrainingRecord.objects.bulk_update(changed, ["expires_at"])
+    return len(changed)
+
+
+def _record_for(worker: Worker, course: Course, project: Project) -> TrainingRecord:
+    record, _created = TrainingRecord.objects.select_for_update().get_or_create(
+        worker=worker, course=course, project_id=record_project_id(course.level, project.pk)
+    )
+    return record
+
+
+def _apply_result(
+    record: TrainingRecord,
+    *,
+    score: Decimal | None,
+    passed: bool,
+    at: dt.datetime,
+    source: str,
+    session: OfflineSession | None = None,
+    time_spent: int = 0,
+    attempts: int = 1,
+) -> TrainingRecord:
+    record.attempts += attempts
+    record.time_spent_seconds += time_spent
+    if passed:
+        record.score = score
+        record.passed_at = at
+        record.source = source
+        record.session = session
+        record.retake_marked_at = None  # a new pass clears the absence mark
+        record.expires_at = _expiry(record)
+    elif record.passed_at is None or record.retake_marked_at is not None:
+        record.score = score
+    record.save()
+    inputs_changed(worker_ids=[record.worker_id])
+    return record
+
+
+# --- exams -------------------------------------------------------------------------------------------------
+
+
+def required_course_ids(employment: Employment) -> set[int]:
+    return {
+        req.course_id
+        for req in PlanIndex([employment.project_id]).requirements(employment.project_id, employment.trade)
+    }
+
+
+@transaction.atomic
+def start_exam(
+    *,
+    employment: Employment,
+    course: Course,
+    now: dt.datetime | None = None,
+    rng: random.Random | None = None,
+) -> ExamAttempt:
+    """The open attempt of this course (a reload does not draw again), or a new one with questions drawn at
+    random from the course's bank."""
+    now = now or timezone.now()
+    if employment.status != EmploymentStatus.ACTIVE:
+        raise ValidationError(_("该进场记录已退场，无需参加培训考试"))
+    if course.pk not in required_course_ids(employment):
+        raise ValidationError(_("该课程不在本项目的培训计划中"))
+    open_attempt = (
+        ExamAttempt.objects.select_for_update()
+        .filter(employment=employment, course=course, submitted_at__isnull=True, deadline_at__gt=now)
+        .first()
+    )
+    if open_attempt is not None:
+        return open_attempt
+    if course.exam_bank_id is None:
+        raise ValidationError(_("该课程尚未设置考试题库，请联系安全管理人员"))
+    ids = list(Question.objects.filter(bank_id=course.exam_bank_id).values_list("pk", flat=True))
+    if len(ids) < course.exam_question_count:
+        raise ValidationError(
+            _("题库题目不足（需要 %(need)d 题，现有 %(have)d 题），请联系安全管理人员")
+            % {"need": course.exam_question_count, "have": len(ids)}
+        )
+    drawn = (rng or random.SystemRandom()).sample(ids, course.exam_question_count)
+    return ExamAttempt.objects.create(
+        employment=employment,
+        worker_id=employment.worker_id,
+        course=course,
+        question_ids=drawn,
+        started_at=now,
+        deadline_at=now + dt.timedelta(minutes=course.exam_time_limit_minutes),
+    )
+
+
+def grade(correct: dict[int, list[int]], answers: dict[int, list[int]]) -> Decimal:
+    """The percentage of questions answered exactly right (a multiple choice needs every right option and
+    no wrong one), to one decimal."""
+    if not correct:
+        return Decimal("0.0")
+    right = sum(1 for qid, key in correct.items() if sorted(set(answers.get(qid, []))) == sorted(key))
+    return (Decimal(100) * right / len(correct)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    attempt: ExamAttempt
+    record: TrainingRecord
+
+
+@transaction.atomic
+def submit_exam(
+    *, attempt: ExamAttempt, answers: dict[Any, Iterable[Any]], now: dt.datetime | None = None
+) -> ExamResult:
+    """Grade the questions the attempt drew, no others; after the time limit (plus a short grace) the
+    attempt is recorded as failed with the reason."""
+    now = now or timezone.now()
+    attempt = (
+        ExamAttempt.objects.select_for_update().select_related("course", "employment").get(pk=attempt.pk)
+    )
+    if attempt.submitted_at is not None:
+        raise ValidationError(_("本次考试已交卷，不能重复提交"))
+    drawn = [int(q) for q in attempt.question_ids]
+    clean: dict[int, list[int]] = {}
+    for key, value in answers.items():
+        try:
+            qid = int(key)
+            clean[qid] = sorted({int(v) for v in value})
+        except (TypeError, ValueError):
+            continue
+    clean = {qid: value for qid, value in clean.items() if qid in drawn}
+    correct = dict(Question.objects.filter(pk__in=drawn).values_list("pk", "correct"))
+    score = grade({qid: correct.get(qid, []) for qid in drawn}, clean)
+    late = now > attempt.deadline_at + GRACE
+    passed = not late and score >= attempt.course.exam_pass_mark
+    attempt.submitted_at = now
+    attempt.answers = {str(k): v for k, v in clean.items()}
+    attempt.score = score
+    attempt.passed = passed
+    attempt.time_spent_seconds = max(0, int((now - attempt.started_at).total_seconds()))
+    if late:
+        attempt.failure_reason = _("超过考试时限（%(minutes)d 分钟）后提交，成绩无效") % {
+            "minutes": attempt.course.exam_time_limit_minutes
+        }
+    elif not passed:
+        attempt.failure_reason = _("未达到及格分 %(mark)d 分") % {"mark": attempt.course.exam_pass_mark}
+    attempt.save()
+    record = _record_for(attempt.employment.worker, attempt.course, attempt.employment.project)
+    record = _apply_result(
+        record,
+        score=score,
+        passed=passed,
+        at=now,
+        source=RecordSource.ONLINE,
+        time_spent=attempt.time_spent_seconds,
+    )
+    return ExamResult(attempt=attempt, record=record)
+
+
+# --- offline sessions --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendeeResult:
+    employment: Employment
+    score: Decimal | None
+    passed: bool
+
+
+@transaction.atomic
+def record_offline_session(
+    *,
+    project: Project,
+    course: Course,
+    held_on: dt.date,
+    trainer: str,
+    attendees: Sequence[AttendeeResult],
+    team: Team | None = None,
+    photo: Any = None,
+    sign_in_sheet: Any = None,
+    recorded_by: User | None = None,
+    now: dt.datetime | None = None,
+) -> OfflineSession:
+    """A training held in person, with its evidence and each attendee's result; a pass counts exactly like
+    an online one (the training record, its expiry, the admission recheck)."""
+    now = now or timezone.now()
+    if not attendees:
+        raise ValidationError({"attendees": _("请至少选择一名参训人员")})
+    if held_on > timezone.localdate(now):
+        raise ValidationError({"held_on": _("培训日期不能晚于今天")})
+    if team is not None and team.project_id != project.pk:
+        raise ValidationError({"team": _("班组不属于该项目")})
+    for a in attendees:
+        if a.employment.project_id != project.pk or (team is not None and a.employment.team_id != team.pk):
+            raise ValidationError({"attendees": _("参训人员须是本项目（本班组）的在场工人")})
+        if a.score is not None and not (Decimal(0) <= a.score <= Decimal(100)):
+            raise ValidationError({"attendees": _("成绩须在 0 到 100 之间")})
+    photo = check_upload(photo, IMAGE_TYPES, field="photo") if photo else ""
+    sheet = check_upload(sign_in_sheet, SCAN_TYPES, field="sign_in_sheet") if sign_in_sheet else ""
+    session = create_row(
+        OfflineSession,
+        project=project,
+        team=team,
+        course=course,
+        held_on=held_on,
+        trainer=trainer.strip(),
+        photo=photo,
+        sign_in_sheet=sheet,
+        recorded_by=recorded_by,
+    )
+    SessionAttendee.objects.bulk_create(
+        [
+            SessionAttendee(session=session, employment=a.employment, score=a.score, passed=a.passed)
+            for a in attendees
+        ]
+    )
+    zone = timezone.get_current_timezone()
+    try:
+        import zoneinfo
+
+        zone = zoneinfo.ZoneInfo(project.time_zone)
+    except Exception:  # noqa: BLE001 - the project's zone is validated on save; fall back to the default
+        pass
+    passed_at = min(now, dt.datetime.combine(held_on, dt.time(12, 0), tzinfo=zone))
+    for a in attendees:
+        record = _record_for(a.employment.worker, course, project)
+        _apply_result(
+            record,
+            score=a.score,
+            passed=a.passed,
+            at=passed_at,
+            source=RecordSource.OFFLINE,
+            session=session,
+            time_spent=course.duration_minutes * 60,
+        )
+    return session
