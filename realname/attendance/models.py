@@ -260,21 +260,42 @@ class CommandStatus(models.TextChoices):
     SENT = "sent", _("已下发")
     ACKED = "acked", _("已执行")
     FAILED = "failed", _("执行失败")
+    SUPERSEDED = "superseded", _("已被取代")
+
+
+class CommandOrigin(models.TextChoices):
+    MANUAL = "manual", _("手工下发")
+    ALLOWLIST = "allowlist", _("准入名单同步")
 
 
 class DeviceCommand(models.Model):
-    """A command waiting for, sent to or answered by a ZKTeco device (served by getrequest)."""
+    """A command waiting for, sent to or answered by a device: a ZKTeco getrequest line, or a Hikvision ISAPI
+    request (method, path, JSON body) fetched by the edge agent through the signed command API."""
 
     project = models.ForeignKey("orgs.Project", on_delete=models.CASCADE, related_name="+")
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="commands")
     command_id = models.PositiveIntegerField()
-    text = models.TextField()  # the whole "C:<id>:..." line
+    # ZKTeco: the whole "C:<id>:..." line. Hikvision: "<METHOD> <path>" for display; the request is below.
+    text = models.TextField()
+    method = models.CharField(max_length=8, blank=True)  # Hikvision ISAPI only
+    path = models.CharField(max_length=300, blank=True)  # Hikvision ISAPI only
+    body = models.JSONField(null=True, blank=True)  # Hikvision ISAPI only
+    # What it does to whom, so a newer command for the same person can supersede a queued one.
+    action = models.CharField(max_length=20, blank=True)
+    person_ref = models.CharField(max_length=64, blank=True)
+    employment = models.ForeignKey(
+        "workers.Employment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    origin = models.CharField(max_length=10, choices=CommandOrigin.choices, default=CommandOrigin.MANUAL)
     status = models.CharField(max_length=10, choices=CommandStatus.choices, default=CommandStatus.QUEUED)
     return_code = models.IntegerField(null=True, blank=True)
     result = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     acked_at = models.DateTimeField(null=True, blank=True)
+    # Set when a newer command for the same person replaced this one: a queued one is never sent, a sent
+    # one is never sent again (its late answer is still recorded).
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["device", "command_id"]
@@ -283,7 +304,14 @@ class DeviceCommand(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["device", "command_id"], name="device_command_id_unique"),
         ]
-        indexes = [models.Index(fields=["device", "status", "command_id"], name="device_command_queue")]
+        indexes = [
+            models.Index(fields=["device", "status", "command_id"], name="device_command_queue"),
+            models.Index(
+                fields=["device", "person_ref", "status"],
+                condition=~Q(person_ref=""),
+                name="device_command_person",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:80]

@@ -21,6 +21,7 @@ from django.db import connections, router, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from realname.admission.models import AdmissionStatus
 from realname.attendance.daycalc import recompute_for_events
 from realname.attendance.models import (
     AccessEvent,
@@ -52,6 +53,9 @@ FLAG_CLOCK_SKEW = "clock_skew"
 FLAG_UNKNOWN_PERSON = "unknown_person"
 FLAG_REPLAYED = "replayed"
 FLAG_NO_DEVICE_TIME = "no_device_time"
+# A worker whose admission was refused when the punch was stored (realname/admission): the device still
+# gets its OK and the punch is kept, flagged with the reasons (``denied:<code>``) and reported.
+FLAG_ADMISSION_DENIED = "admission_denied"
 
 ROLE_DIRECTION = {DeviceRole.ENTRANCE: "01", DeviceRole.EXIT: "02"}
 _READ_BACK_CHUNK = 500
@@ -599,13 +603,15 @@ def _identities(device: Device, parsed: Sequence[ParsedEvent]) -> dict[tuple[str
         identities = quote(DeviceIdentity._meta.db_table)
         employments = quote(Employment._meta.db_table)
         workers = quote(Worker._meta.db_table)
+        statuses = quote(AdmissionStatus._meta.db_table)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT i.ref_kind, i.ref, i.employment_id, e.worker_id, w.public_id "  # noqa: S608
+                "SELECT i.ref_kind, i.ref, i.employment_id, e.worker_id, w.public_id, s.allowed, s.reasons "  # noqa: S608
                 "FROM unnest(%s::text[]) AS k(kind) CROSS JOIN unnest(%s::text[]) AS r(ref) "
                 f"CROSS JOIN LATERAL (SELECT * FROM {identities} d WHERE d.project_id = %s "
                 "AND d.ref_kind = k.kind AND d.ref = r.ref OFFSET 0) AS i "
                 f"JOIN {employments} e ON e.id = i.employment_id JOIN {workers} w ON w.id = e.worker_id "
+                f"LEFT JOIN {statuses} s ON s.employment_id = i.employment_id "
                 "WHERE (i.device_id IS NULL OR i.device_id = %s) AND (i.kind = '' OR i.kind = %s)",
                 [kinds, refs, device.project_id, device.pk, device.kind],
             )
@@ -616,13 +622,31 @@ def _identities(device: Device, parsed: Sequence[ParsedEvent]) -> dict[tuple[str
             .filter(Q(device__isnull=True) | Q(device=device))
             .filter(Q(kind="") | Q(kind=device.kind))
             .values_list(
-                "ref_kind", "ref", "employment_id", "employment__worker_id", "employment__worker__public_id"
+                "ref_kind",
+                "ref",
+                "employment_id",
+                "employment__worker_id",
+                "employment__worker__public_id",
+                "employment__admission__allowed",
+                "employment__admission__reasons",
             )
         )
     return {
-        (kind, ref): _Person(employment, worker, canonical.worker_json(public_id))
-        for kind, ref, employment, worker, public_id in rows
+        (kind, ref): _Person(
+            employment, worker, canonical.worker_json(public_id), _denial_flags(allowed, reasons)
+        )
+        for kind, ref, employment, worker, public_id, allowed, reasons in rows
     }
+
+
+def _denial_flags(allowed: bool | None, reasons: Any) -> tuple[str, ...]:
+    """The flags a punch of a worker whose admission is refused carries: ``admission_denied`` and one
+    ``denied:<reason code>`` per reason (the decision in force when the punch is stored)."""
+    if allowed is None or allowed:
+        return ()
+    if isinstance(reasons, str):  # a JSON column read through raw SQL on a driver that does not parse it
+        reasons = json.loads(reasons)
+    return (FLAG_ADMISSION_DENIED, *(f"denied:{reason.get('code', '')}" for reason in reasons or ()))
 
 
 @dataclass(frozen=True)
@@ -630,6 +654,7 @@ class _Person:
     employment_id: int
     worker_id: int
     worker_json: str  # the worker's public id as the canonical bytes write it
+    denied: tuple[str, ...] = ()  # admission refused: the flags to record with the punch
 
 
 def _ids_by_ledger_index(start: int, count: int) -> dict[int, int]:
@@ -743,6 +768,8 @@ def ingest_uploads(*, device: Device, uploads: Sequence[Upload], source: str) ->
         person = people.get((event.person_ref_kind, event.person_ref))
         if person is None:
             flags.append(FLAG_UNKNOWN_PERSON)
+        elif person.denied:
+            flags.extend(person.denied)
         if event.replayed:
             flags.append(FLAG_REPLAYED)
         if not device_text:
@@ -856,6 +883,11 @@ def handshake_options(device: Device) -> dict[str, str | int | None]:
 # --- ZKTeco command queue -------------------------------------------------------------------------------
 
 
+# Commands that add a person to a device's list or take them off it: a newer one for the same person
+# supersedes a queued one (realname.attendance.allowlist).
+PERSON_COMMANDS = frozenset({"add_user", "delete_user"})
+
+
 @transaction.atomic
 def queue_command(*, device: Device, command: zkteco.CommandName, **fields: str | int) -> DeviceCommand:
     """Queue one command for a ZKTeco device; ids count up per device (the device's row is locked while
@@ -866,8 +898,14 @@ def queue_command(*, device: Device, command: zkteco.CommandName, **fields: str 
         text = zkteco.format_command(last + 1, command, **fields)
     except ValueError as exc:
         raise ValidationError({"command": str(exc)}) from None
+    person = str(fields.get("pin", "")).strip() if command in PERSON_COMMANDS else ""
     return DeviceCommand.objects.create(
-        project_id=device.project_id, device=device, command_id=last + 1, text=text
+        project_id=device.project_id,
+        device=device,
+        command_id=last + 1,
+        text=text,
+        action=command,
+        person_ref=person,
     )
 
 
@@ -878,7 +916,7 @@ def claim_commands(*, device: Device, limit: int = 20, now: dt.datetime | None =
     conditional UPDATE, so two polls never hand out the same command."""
     moment = now or timezone.now()
     pending = Q(status=CommandStatus.QUEUED) | Q(
-        status=CommandStatus.SENT, sent_at__lt=moment - command_resend_after()
+        status=CommandStatus.SENT, sent_at__lt=moment - command_resend_after(), superseded_at__isnull=True
     )
     ids = list(
         DeviceCommand.objects.select_for_update(skip_locked=True)
