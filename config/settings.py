@@ -220,6 +220,8 @@ REALNAME_WORKER_CLOSE_SECONDS = env_int("REALNAME_WORKER_CLOSE_SECONDS", 900)
 REALNAME_WORKER_CHECKPOINT_SECONDS = env_int("REALNAME_WORKER_CHECKPOINT_SECONDS", 300)
 REALNAME_WORKER_WARNINGS_SECONDS = env_int("REALNAME_WORKER_WARNINGS_SECONDS", 900)
 REALNAME_WORKER_DELIVER_SECONDS = env_int("REALNAME_WORKER_DELIVER_SECONDS", 120)
+# Admission: queued rechecks, decisions that lapse by themselves, the daily sweep after local midnight.
+REALNAME_WORKER_ADMISSION_SECONDS = env_int("REALNAME_WORKER_ADMISSION_SECONDS", 30)
 REALNAME_CLOSE_DAYS_BACK = env_int("REALNAME_CLOSE_DAYS_BACK", 3)
 
 # Attendance warnings (realname/attendance/warnings.py, `manage.py attendance_warnings`): a late /

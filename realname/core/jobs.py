@@ -9,7 +9,14 @@
 * ``ledger.checkpoint`` — sign the ledger's new size and root (nothing when no event arrived);
 * ``attendance.warnings`` — streaks, missing exits, fatigue, unknown persons, silent devices, as
   notifications (each sent once), after the close in the same schedule;
-* ``notifications.deliver`` — e-mail/SMS copies that failed the first time, retried.
+* ``notifications.deliver`` — e-mail/SMS copies that failed the first time, retried;
+* ``admission.refresh`` — admission decided again for queued workers, for decisions that lapse by
+  themselves (an expiry, an exit, a birthday) and for every employment once a day after local midnight;
+  each flip reaches the project's gate devices (allow-list commands);
+* ``training.retakes`` — project-level training passes of workers away longer than the plan allows are
+  marked for a retake;
+* ``safety.warnings`` — certificates 30 and 7 days before expiry or review and on expiry, and refused
+  workers' punches at the gate, as notifications (each sent once).
 
 Every job is idempotent (see realname/core/worker.py); each also has its own command for running by hand:
 ``close_days``, ``ledger_checkpoint``, ``attendance_warnings``.
@@ -100,6 +107,33 @@ def deliver_notifications() -> str:
     return f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
 
 
+def refresh_admission() -> str:
+    from realname.admission.services import run_admission_jobs
+
+    result = run_admission_jobs()
+    if not (result.rechecks or result.updated):
+        return ""
+    return f"{result.decided} decided, {result.flipped} changed, {result.rechecks} rechecks"
+
+
+def mark_training_retakes() -> str:
+    from realname.training.jobs import mark_retakes_after_absence
+
+    marked = mark_retakes_after_absence()
+    return f"{marked} passes to retake" if marked else ""
+
+
+def run_safety_warnings() -> str:
+    from realname.admission.warnings import report_denied_punches
+    from realname.certificates.jobs import run_certificate_warnings
+
+    certificates = run_certificate_warnings()
+    denied = report_denied_punches().created
+    if not (certificates or denied):
+        return ""
+    return f"{certificates} certificate notifications, {denied} refused-at-gate notifications"
+
+
 def default_jobs() -> list[Job]:
     return [
         Job("uploads.pending", settings.REALNAME_WORKER_UPLOADS_SECONDS, ingest_pending_uploads),
@@ -108,4 +142,7 @@ def default_jobs() -> list[Job]:
         Job("ledger.checkpoint", settings.REALNAME_WORKER_CHECKPOINT_SECONDS, sign_checkpoint),
         Job("attendance.warnings", settings.REALNAME_WORKER_WARNINGS_SECONDS, run_attendance_warnings),
         Job("notifications.deliver", settings.REALNAME_WORKER_DELIVER_SECONDS, deliver_notifications),
+        Job("training.retakes", settings.REALNAME_WORKER_WARNINGS_SECONDS, mark_training_retakes),
+        Job("admission.refresh", settings.REALNAME_WORKER_ADMISSION_SECONDS, refresh_admission),
+        Job("safety.warnings", settings.REALNAME_WORKER_WARNINGS_SECONDS, run_safety_warnings),
     ]

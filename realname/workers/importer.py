@@ -35,6 +35,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
+from realname.admission.changes import inputs_changed
 from realname.core import audit, crypto, dictionaries
 from realname.core.bulk import insert_rows
 from realname.core.context import current_actor
@@ -1057,6 +1058,16 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
     for change in (*plan.worker_changes, *plan.demoted_cards, *plan.card_changes, *plan.employment_changes):
         auditor.updated(change)
     insert_rows(AuditEntry, auditor.rows, now)
+    # New and changed employments and workers get their admission decided by the worker's job (a big
+    # import is not held up deciding thousands of people after its commit).
+    inputs_changed(
+        worker_ids=[
+            *(e.worker_id for e in plan.new_employments),
+            *(change.obj.worker_id for change in plan.employment_changes),
+            *(change.obj.pk for change in plan.worker_changes),
+        ],
+        after_commit=False,
+    )
 
 
 def _count(plan: _Plan, report: ImportReport) -> None:

@@ -20,6 +20,14 @@ class Sex(models.TextChoices):
     FEMALE = "F", _("女")
 
 
+class IdentityCheck(models.TextChoices):
+    """How a person was checked to be the holder of the ID they registered with (实名核验)."""
+
+    CARD_READER = "card_reader", _("身份证读卡器读取")
+    ORIGINAL = "original", _("核对证件原件")
+    FACE_MATCH = "face_match", _("人证比对")
+
+
 class Worker(PublicModel):
     """A person, identified once and for life by their ID document; the same row on every project.
 
@@ -73,6 +81,14 @@ class Worker(PublicModel):
         related_name="+",
         verbose_name=_("登记企业"),
     )
+    # 实名核验: until someone checks the person against the document, admission refuses them.
+    identity_check = models.CharField(
+        _("身份核验方式"), max_length=12, choices=IdentityCheck.choices, blank=True
+    )
+    identity_checked_at = models.DateTimeField(_("身份核验时间"), null=True, blank=True)
+    identity_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "id"]
@@ -84,6 +100,10 @@ class Worker(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_number_masked})"
+
+    @property
+    def identity_verified(self) -> bool:
+        return self.identity_checked_at is not None
 
     def id_number(self) -> str:
         """The plaintext ID number. Request paths call services.reveal_id_number instead (audited)."""

@@ -203,7 +203,7 @@ def list_employments(user: Any, *, filters: EmploymentFilter | None = None) -> Q
     qs = filters.apply(visible_employments(user))
     if filters.status:
         qs = qs.filter(status=filters.status)
-    qs = qs.select_related("worker", "project", "participant__company", "team")
+    qs = qs.select_related("worker", "project", "participant__company", "team", "admission")
     return employments_with_overlap_flag(qs).order_by("-entry_date", "-id")
 
 
@@ -223,7 +223,7 @@ def worker_employments(user: Any, worker: Worker) -> QuerySet[Employment]:
     qs = (
         visible_employments(user)
         .filter(worker=worker)
-        .select_related("project", "participant__company", "team")
+        .select_related("project", "participant__company", "team", "admission")
     )
     return employments_with_overlap_flag(qs).order_by("-entry_date", "-id")
 

@@ -14,7 +14,10 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
+from realname.accounts.models import User
+from realname.admission.changes import inputs_changed
 from realname.core import audit, crypto
 from realname.core.identifiers import (
     CheckedId,
@@ -35,6 +38,7 @@ from realname.workers.models import (
     Contract,
     Employment,
     EmploymentStatus,
+    IdentityCheck,
     Worker,
 )
 
@@ -161,7 +165,24 @@ def update_worker(*, worker: Worker, **fields: Any) -> Worker:
             raise ValidationError({"phone": str(exc)}) from None
     if "name" in fields:
         fields["name"] = clean_text(fields["name"])
-    return update_row(worker, **fields)
+    before = (worker.birth_date, worker.sex)
+    worker = update_row(worker, **fields)
+    if (worker.birth_date, worker.sex) != before:  # the age policy reads both
+        inputs_changed(worker_ids=[worker.pk])
+    return worker
+
+
+@transaction.atomic
+def verify_identity(*, worker: Worker, method: str, by: User | None = None) -> Worker:
+    """实名核验: record that someone checked the person against their ID document (by ``method``, one of
+    IdentityCheck). Until then admission refuses them. Audited; checking again records the new check."""
+    if method not in IdentityCheck.values:
+        raise ValidationError({"method": "请选择核验方式：身份证读卡器读取、核对证件原件或人证比对"})
+    worker = update_row(
+        worker, identity_check=method, identity_checked_at=timezone.now(), identity_checked_by=by
+    )
+    inputs_changed(worker_ids=[worker.pk])
+    return worker
 
 
 @dataclass
@@ -266,6 +287,8 @@ def register_entry(
         before = audit.snapshot(current)
         employment = update_row(current, **values)
         created, changed = False, audit.snapshot(employment) != before
+    if changed:
+        inputs_changed(worker_ids=[worker.pk])
     return EntryResult(employment, created, changed, list(overlapping_employments(employment)))
 
 
@@ -276,7 +299,9 @@ def update_employment(*, employment: Employment, **fields: Any) -> Employment:
         fields.get("participant", employment.participant),
         fields.get("team", employment.team),
     )
-    return update_row(employment, **fields)
+    employment = update_row(employment, **fields)
+    inputs_changed(worker_ids=[employment.worker_id])
+    return employment
 
 
 @transaction.atomic
@@ -286,7 +311,9 @@ def register_exit(*, employment: Employment, exit_date: dt.date) -> Employment:
         raise ValidationError({"exit_date": "该工人已退场"})
     if exit_date < employment.entry_date:
         raise ValidationError({"exit_date": "退场日期不能早于进场日期"})
-    return update_row(employment, exit_date=exit_date, status=EmploymentStatus.EXITED)
+    employment = update_row(employment, exit_date=exit_date, status=EmploymentStatus.EXITED)
+    inputs_changed(worker_ids=[employment.worker_id])  # the gates must stop letting them in
+    return employment
 
 
 _PAY_FIELDS = ("daily_rate", "monthly_salary", "hourly_rate", "piece_unit", "piece_unit_price")
@@ -337,7 +364,7 @@ def create_contract(*, employment: Employment, pay_type: str, start_date: dt.dat
     _check_period(fields.get("period_type", "0"), start_date, fields.get("end_date"))
     pay = _pay_terms(pay_type, fields)
     rest = {k: v for k, v in fields.items() if k not in _PAY_FIELDS}
-    return create_row(
+    contract = create_row(
         Contract,
         project=employment.project,
         employment=employment,
@@ -346,6 +373,8 @@ def create_contract(*, employment: Employment, pay_type: str, start_date: dt.dat
         **pay,
         **rest,
     )
+    inputs_changed(worker_ids=[employment.worker_id])
+    return contract
 
 
 @transaction.atomic
@@ -359,4 +388,6 @@ def update_contract(*, contract: Contract, **fields: Any) -> Contract:
         fields.get("start_date", contract.start_date),
         fields.get("end_date", contract.end_date),
     )
-    return update_row(contract, **fields)
+    contract = update_row(contract, **fields)
+    inputs_changed(worker_ids=[contract.employment.worker_id])
+    return contract

@@ -12,6 +12,7 @@ urlpatterns: list = [
     path("<uuid:public_id>/edit/", views.worker_edit, name="worker_edit"),
     path("<uuid:public_id>/reveal-id/", views.worker_reveal_id, name="worker_reveal_id"),
     path("<uuid:public_id>/photo/", views.worker_photo, name="worker_photo"),
+    path("<uuid:public_id>/verify-identity/", views.worker_verify_identity, name="worker_verify_identity"),
     path("<uuid:public_id>/bank-cards/new/", views.bank_card_create, name="bank_card_create"),
     path("bank-cards/<uuid:public_id>/reveal/", views.bank_card_reveal, name="bank_card_reveal"),
     path("employments/", views.employment_list, name="employment_list"),

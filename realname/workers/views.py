@@ -25,8 +25,10 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from realname.accounts.models import User
 from realname.accounts.roles import Perm
 from realname.accounts.scope import can, has_perm, restrict
+from realname.admission.selectors import visible_blacklist
 from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, query_without_page, require, scoped_get
 from realname.orgs.models import Participant, Project, Team
@@ -47,7 +49,7 @@ from realname.workers.forms import (
     WorkerFilterForm,
     WorkerForm,
 )
-from realname.workers.models import BankAccount, Contract, Employment, Worker
+from realname.workers.models import BankAccount, Contract, Employment, IdentityCheck, Worker
 
 # --- choices narrowed to the user's scope ------------------------------------------------------------------
 
@@ -205,8 +207,30 @@ def worker_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "can_change": can(user, Perm.WORKERS_CHANGE, worker),
             "can_reveal_id": can(user, Perm.REVEAL_ID, worker),
             "can_reveal_bank": can(user, Perm.REVEAL_BANK, worker),
+            "identity_checks": IdentityCheck.choices,
+            "blacklist": visible_blacklist(user).filter(worker=worker),
+            "can_blacklist": can(user, Perm.BLACKLIST_MANAGE, worker),
         },
     )
+
+
+@login_required
+@require_POST
+def worker_verify_identity(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """实名核验: record how the person was checked against their ID (admission needs it)."""
+    worker = scoped_get(request, Worker.objects.all(), Perm.WORKERS_VIEW, public_id)
+    require(request, Perm.WORKERS_CHANGE, worker)
+    user = request.user
+    try:
+        services.verify_identity(
+            worker=worker, method=request.POST.get("method", ""), by=user if isinstance(user, User) else None
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, gettext("已记录身份核验：%(name)s") % {"name": worker.name})
+    return redirect("workers:worker_detail", public_id=worker.public_id)
 
 
 @dataclass
