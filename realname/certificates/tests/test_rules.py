@@ -52,7 +52,10 @@ def test_renewal_extends_by_one_validity_period() -> None:
     assert rules.renewed_expiry(D(2028, 3, 1), 24) == D(2030, 3, 1)
 
 
-def held(pk: int, *, verified: bool = True, expires: D = D(2027, 1, 1), review: D | None = None) -> Held:
+LATER = D(2027, 1, 1)
+
+
+def held(pk: int, *, verified: bool = True, expires: D = LATER, review: D | None = None) -> Held:
     return Held(pk, f"N{pk}", verified, expires, review)
 
 
