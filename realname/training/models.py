@@ -258,7 +258,7 @@ class TrainingRecord(PublicModel):
 
 
 class ExamAttempt(PublicModel):
-    """One sitting of a course's exam: the questions it drew (graded exactly), when, the answers, the result."""
+    """One sitting of a course's exam: the questions it drew (graded exactly), the answers, the result."""
 
     employment = models.ForeignKey(
         "workers.Employment", on_delete=models.PROTECT, related_name="exam_attempts"

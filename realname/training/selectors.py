@@ -23,6 +23,7 @@ from realname.admission.facts import TrainingFact, TrainingState
 from realname.training.models import (
     PROJECT_BOUND_LEVELS,
     Course,
+    ExamAttempt,
     PlanCourse,
     QuestionBank,
     TrainingRecord,
@@ -182,7 +183,7 @@ def complete(facts: list[TrainingFact]) -> bool:
 
 
 def project_completion(employments: QuerySet[Employment], at: dt.datetime) -> ProjectCompletion:
-    """Completion of the given (already scoped) employments of one project, overall, per team and per trade."""
+    """Completion of the given (already scoped) employments, overall, per team and per trade."""
     from realname.core import dictionaries
 
     rows = list(
@@ -273,6 +274,13 @@ def visible_records(user: User | Any, perm: str = Perm.TRAINING_VIEW) -> QuerySe
     )
 
 
+def records_for_project(qs: QuerySet[TrainingRecord], code: str) -> QuerySet[TrainingRecord]:
+    """The records that count on project ``code``: its own project- and team-level passes, and the
+    company-level (and other) passes of the workers employed on it."""
+    on_project = Employment.objects.filter(project__code=code).values("worker_id")
+    return qs.filter(Q(project__code=code) | Q(project__isnull=True, worker_id__in=on_project))
+
+
 @dataclass(frozen=True)
 class RequirementRow:
     """One required course of one employment, as the worker's and the managers' pages show it."""
@@ -295,3 +303,21 @@ def requirement_rows(employments: Sequence[Employment], at: dt.datetime) -> list
 
 def active_employments_of_workers(worker_ids: Iterable[int]) -> list[Employment]:
     return list(Employment.objects.filter(worker_id__in=set(worker_ids), status=EmploymentStatus.ACTIVE))
+
+
+def own_active_employments(user: User | Any) -> list[Employment]:
+    """The signed-in worker's own active employments (nobody else's, whatever their role)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        Employment.objects.filter(worker__user=user, status=EmploymentStatus.ACTIVE)
+        .select_related("project", "team")
+        .order_by("project__code", "id")
+    )
+
+
+def own_attempts(user: User | Any) -> QuerySet[ExamAttempt]:
+    """The signed-in worker's own exam attempts."""
+    if not getattr(user, "is_authenticated", False):
+        return ExamAttempt.objects.none()
+    return ExamAttempt.objects.filter(worker__user=user)

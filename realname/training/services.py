@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -370,8 +371,9 @@ def refresh_expiry(*, worker_ids: Iterable[int], course_ids: Iterable[int]) -> i
 
 
 def _record_for(worker: Worker, course: Course, project: Project) -> TrainingRecord:
+    bound = record_project_id(course.level, project.pk)
     record, _created = TrainingRecord.objects.select_for_update().get_or_create(
-        worker=worker, course=course, project_id=record_project_id(course.level, project.pk)
+        worker=worker, course=course, project=project if bound is not None else None
     )
     return record
 
@@ -471,7 +473,7 @@ class ExamResult:
 
 @transaction.atomic
 def submit_exam(
-    *, attempt: ExamAttempt, answers: dict[Any, Iterable[Any]], now: dt.datetime | None = None
+    *, attempt: ExamAttempt, answers: Mapping[Any, Iterable[Any]], now: dt.datetime | None = None
 ) -> ExamResult:
     """Grade the questions the attempt drew, no others; after the time limit (plus a short grace) the
     attempt is recorded as failed with the reason."""
@@ -575,13 +577,7 @@ def record_offline_session(
             for a in attendees
         ]
     )
-    zone = timezone.get_current_timezone()
-    try:
-        import zoneinfo
-
-        zone = zoneinfo.ZoneInfo(project.time_zone)
-    except Exception:  # noqa: BLE001 - the project's zone is validated on save; fall back to the default
-        pass
+    zone = zoneinfo.ZoneInfo(project.time_zone)  # validated when the project was saved
     passed_at = min(now, dt.datetime.combine(held_on, dt.time(12, 0), tzinfo=zone))
     for a in attendees:
         record = _record_for(a.employment.worker, course, project)

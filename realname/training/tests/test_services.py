@@ -1,4 +1,4 @@
-"""Exams (draw, grading, time limit, attempts), offline sessions, validity and the retake-after-absence job."""
+"""Exams (draw, grading, time limit, attempts), offline sessions, validity, the retake-after-absence job."""
 
 from __future__ import annotations
 
