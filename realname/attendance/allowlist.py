@@ -52,6 +52,9 @@ ADD = {DeviceKind.ZKTECO: "add_user", DeviceKind.HIKVISION: "add_person"}
 DELETE = {DeviceKind.ZKTECO: "delete_user", DeviceKind.HIKVISION: "delete_person"}
 PERSON_ACTIONS = frozenset({*ADD.values(), *DELETE.values()})
 _CHUNK = 500
+# Where the edge agent fetches a terminal's commands (realname.attendance.api_edge, mounted at
+# /api/v1/attendance by config/api.py).
+EDGE_COMMANDS_PATH = "/api/v1/attendance/devices/{serial}/commands"
 
 
 @dataclass(frozen=True)

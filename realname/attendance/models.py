@@ -3,6 +3,7 @@ commands queued for them. Raw facts are immutable; DayRecords (derived) come lat
 
 from __future__ import annotations
 
+import json
 import secrets
 from zoneinfo import ZoneInfo
 
@@ -268,6 +269,14 @@ class CommandOrigin(models.TextChoices):
     ALLOWLIST = "allowlist", _("准入名单同步")
 
 
+COMMAND_ACTION_LABELS = {
+    "add_user": _("添加/更新人员"),
+    "delete_user": _("删除人员"),
+    "add_person": _("添加/更新人员"),
+    "delete_person": _("删除人员"),
+}
+
+
 class DeviceCommand(models.Model):
     """A command waiting for, sent to or answered by a device: a ZKTeco getrequest line, or a Hikvision ISAPI
     request (method, path, JSON body) fetched by the edge agent through the signed command API."""
@@ -315,6 +324,16 @@ class DeviceCommand(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def body_text(self) -> str:
+        """The ISAPI request body as the edge agent sends it, indented for reading."""
+        return "" if self.body is None else json.dumps(self.body, ensure_ascii=False, indent=2)
+
+    @property
+    def action_label(self) -> str:
+        """What the command does, in words (person commands; others show their protocol text)."""
+        return str(COMMAND_ACTION_LABELS.get(self.action, ""))
 
 
 class NativeNonce(models.Model):

@@ -34,6 +34,7 @@ from django.views.decorators.http import require_POST
 from realname.accounts.roles import Perm
 from realname.accounts.scope import is_platform, restrict
 from realname.attendance import daycalc, services, setup
+from realname.attendance.allowlist import EDGE_COMMANDS_PATH
 from realname.attendance.days import DEFAULT_DAY_RULES, AttendanceRules, DayKindChoice, HolidayOverride
 from realname.attendance.models import (
     CommandStatus,
@@ -402,6 +403,7 @@ def _connection(request: HttpRequest, device: Device, secret: str = MASK) -> dic
         "hik_path": HIK_PATH.replace("***", secret),
         "hik_url": base + HIK_PATH.replace("***", secret),
         "native_url": base + NATIVE_PATH,
+        "edge_commands_url": base + EDGE_COMMANDS_PATH.format(serial=device.serial),
     }
 
 
@@ -420,7 +422,7 @@ def device_detail(request: HttpRequest, device_id: UUID) -> HttpResponse:
             "conn": _connection(request, device),
             "unknown": setup.unknown_persons(device=device),
             "mapping_count": setup.identities_for(device).count(),
-            "commands": list(DeviceCommand.objects.filter(device=device).order_by("-command_id")[:10]),
+            "commands": list(_commands_of(device)[:10]),
             "raw_messages": list(setup.raw_messages_for(device).order_by("-received_at", "-id")[:10]),
             "failed_raw": setup.raw_messages_for(device).filter(parse_status=ParseStatus.FAILED).count(),
             "replayable": setup.REPLAYABLE_KINDS,
@@ -575,12 +577,21 @@ def device_queue_command(request: HttpRequest, device_id: UUID) -> HttpResponse:
     return redirect(_device_url(device, page))
 
 
+def _commands_of(device: Device) -> QuerySet[DeviceCommand]:
+    """The device's command queue, newest first, with the worker each person command is about."""
+    return (
+        DeviceCommand.objects.filter(device=device)
+        .select_related("employment__worker")
+        .order_by("-command_id")
+    )
+
+
 @never_cache
 @login_required
 def device_commands(request: HttpRequest, device_id: UUID) -> HttpResponse:
     device = _managed_device(request, device_id)
     status = request.GET.get("status", "")
-    rows = DeviceCommand.objects.filter(device=device).order_by("-command_id")
+    rows = _commands_of(device)
     if status in CommandStatus.values:
         rows = rows.filter(status=status)
     return render(
