@@ -388,7 +388,7 @@ def record_list(request: HttpRequest) -> HttpResponse:
     require(request, Perm.TRAINING_VIEW)
     projects = restrict(Project.objects.all(), request.user, Perm.TRAINING_VIEW).order_by("code")
     courses = selectors.visible_courses(request.user).order_by("title")
-    form = RecordFilterForm(request.GET or None, projects=projects, courses=courses)
+    form = RecordFilterForm(request.GET, projects=projects, courses=courses)
     qs = selectors.visible_records(request.user).order_by("-passed_at", "worker__name", "id")
     if project := form.value("project"):
         qs = selectors.records_for_project(qs, project.code)
@@ -488,6 +488,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
         "name"
     )
     start = SessionStartForm(request.GET or None, projects=projects, teams=teams)
+    if not start.is_bound:
+        return render(request, "training/session_start.html", {"form": start})
     project, team = start.value("project"), start.value("team")
     if project is None or (team is not None and team.project_id != project.pk):
         return render(request, "training/session_start.html", {"form": start})

@@ -1,0 +1,288 @@
+"""Training pages: managers build courses, banks and plans; a worker learns and takes exams on the phone
+pages (their own only); a team leader records offline sessions for their own team; charlie gets 404."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from realname.accounts.models import ScopeKind, User
+from realname.accounts.roles import Role
+from realname.testing import PASSWORD, World, employ, make_user, make_worker
+from realname.training import services
+from realname.training.models import (
+    Course,
+    ExamAttempt,
+    Lesson,
+    OfflineSession,
+    PlanCourse,
+    Question,
+    TrainingRecord,
+)
+from realname.training.tests.conftest import Training
+from realname.workers.models import Employment
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def login(user: User) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+@pytest.fixture
+def tina(world: World) -> User:
+    """Team leader of 甲钢筋班 (team A)."""
+    user = make_user("tina", Role.TEAM_LEADER, ScopeKind.COMPANY, company=world.company_a)
+    leader = make_worker("田班长", registered_by_company=world.company_a)
+    leader.user = user
+    leader.save(update_fields=["user"])
+    world.team_a.leader = leader
+    world.team_a.save(update_fields=["leader"])
+    return user
+
+
+def job(world: World, name: str = "worker_a") -> Employment:
+    return Employment.objects.get(worker=getattr(world, name), project=world.p1)
+
+
+def test_a_manager_builds_a_course_with_lessons_a_bank_and_a_plan(world: World, training: Training) -> None:
+    alice = login(world.alice)
+    response = alice.post(
+        reverse("training:course_create"),
+        {
+            "company": str(world.company_a.public_id),
+            "title": "临时用电安全",
+            "training_type": "003004",
+            "level": "",
+            "duration_minutes": "45",
+            "exam_bank": str(training.bank.public_id),
+            "exam_question_count": "5",
+            "exam_pass_mark": "80",
+            "exam_time_limit_minutes": "15",
+        },
+    )
+    course = Course.objects.get(title="临时用电安全")
+    assert response.status_code == 302 and course.company == world.company_a
+    response = alice.post(
+        reverse("training:lesson_create", args=[course.public_id]),
+        {"title": "配电箱", "kind": "image", "file": SimpleUploadedFile("箱.png", PNG)},
+    )
+    assert response.status_code == 302
+    lesson = Lesson.objects.get(course=course)
+    served = alice.get(reverse("training:lesson_file", args=[lesson.public_id]))
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")  # type: ignore[attr-defined]
+    bad = alice.post(
+        reverse("training:lesson_create", args=[course.public_id]),
+        {"title": "假图", "kind": "image", "file": SimpleUploadedFile("x.png", b"<script>")},
+    )
+    assert bad.status_code == 200 and "文件内容与扩展名" in bad.content.decode()
+    response = alice.post(
+        reverse("training:bank_detail", args=[training.bank.public_id]),
+        {"kind": "multiple", "text": "哪些属于劳保用品", "options": "安全帽\n安全带\n拖鞋", "correct": "1,2"},
+    )
+    assert response.status_code == 302
+    assert Question.objects.get(text="哪些属于劳保用品").correct == [0, 1]
+    page = alice.get(reverse("training:plan_list", args=[world.p1.public_id]))
+    assert "P1 三级安全教育" in page.content.decode()
+    response = alice.post(
+        reverse("training:plan_list", args=[world.p1.public_id]),
+        {
+            "form": "item",
+            "plan": str(training.plan.public_id),
+            "course": str(course.public_id),
+            "validity_months": "12",
+            "absence_limit_days": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert PlanCourse.objects.filter(plan=training.plan, course=course, validity_months=12).exists()
+
+
+def test_charlie_sees_none_of_p1s_training(world: World, training: Training, tina: User) -> None:
+    session = services.record_offline_session(
+        project=world.p1,
+        team=world.team_a,
+        course=training.team,
+        held_on=timezone.localdate(),
+        trainer="王安全",
+        attendees=[services.AttendeeResult(job(world), None, True)],
+    )
+    lesson = services.add_lesson(course=training.company, title="正文", body="安全第一")
+    charlie = login(world.charlie)
+    for url in (
+        reverse("training:course_detail", args=[training.company.public_id]),
+        reverse("training:lesson_detail", args=[lesson.public_id]),
+        reverse("training:plan_list", args=[world.p1.public_id]),
+        reverse("training:completion", args=[world.p1.public_id]),
+        reverse("training:session_detail", args=[session.public_id]),
+        reverse("training:worker_training", args=[world.worker_a.public_id]),
+        reverse("training:bank_detail", args=[training.bank.public_id]),
+    ):
+        assert charlie.get(url).status_code == 404, url
+    listed = charlie.get(reverse("training:course_list")).content.decode()
+    assert "公司级安全教育" not in listed
+    assert charlie.post(reverse("training:lesson_delete", args=[lesson.public_id])).status_code == 404
+
+
+def test_a_regulator_may_look_but_not_change(world: World, training: Training) -> None:
+    reggie = login(world.reggie)
+    assert reggie.get(reverse("training:plan_list", args=[world.p1.public_id])).status_code == 200
+    item = training.items["team"]
+    assert reggie.post(reverse("training:plan_item_delete", args=[item.public_id])).status_code == 403
+    assert reggie.get(reverse("training:course_create")).status_code == 403
+
+
+def test_a_worker_learns_and_passes_an_exam_on_the_phone_pages(world: World, training: Training) -> None:
+    services.add_lesson(course=training.company, title="进场须知", body="戴好安全帽")
+    wendy = login(world.wendy)
+    mine = wendy.get(reverse("training:my_training")).content.decode()
+    assert "公司级安全教育" in mine and "未通过" in mine
+    employment = job(world)
+    course_url = reverse("training:my_course", args=[employment.public_id, training.company.public_id])
+    assert "进场须知" in wendy.get(course_url).content.decode()
+    started = wendy.post(
+        reverse("training:my_exam_start", args=[employment.public_id, training.company.public_id])
+    )
+    assert started.status_code == 302
+    attempt = ExamAttempt.objects.get(worker=world.worker_a)
+    page = wendy.get(started["Location"]).content.decode()
+    assert "交卷" in page
+    answers: dict[str, Any] = {}
+    for question in Question.objects.filter(pk__in=attempt.question_ids):
+        answers[f"q_{question.pk}"] = [str(i) for i in question.correct]
+    assert wendy.post(started["Location"], answers).status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.passed is True and attempt.score == 100
+    result = wendy.get(started["Location"]).content.decode()
+    assert "通过" in result
+    assert "已通过" in wendy.get(reverse("training:my_training")).content.decode()
+
+
+def test_a_worker_sees_only_their_own_exams_and_courses(world: World, training: Training) -> None:
+    other = services.start_exam(employment=job(world, "worker_b"), course=training.company)
+    wendy = login(world.wendy)
+    assert wendy.get(reverse("training:my_attempt", args=[other.public_id])).status_code == 404
+    b_url = reverse("training:my_course", args=[job(world, "worker_b").public_id, training.company.public_id])
+    assert wendy.get(b_url).status_code == 404
+    assert (
+        wendy.post(
+            reverse(
+                "training:my_exam_start", args=[job(world, "worker_b").public_id, training.company.public_id]
+            )
+        ).status_code
+        == 404
+    )
+    assert wendy.get(reverse("training:worker_training", args=[world.worker_b.public_id])).status_code == 404
+    assert login(world.alice).get(reverse("training:my_training")).status_code == 403
+
+
+def test_a_team_leader_records_an_offline_session_for_their_own_team(
+    world: World, training: Training, tina: User
+) -> None:
+    client = login(tina)
+    url = reverse("training:session_create")
+    start = client.get(url, {"project": str(world.p1.public_id), "team": str(world.team_a.public_id)})
+    page = start.content.decode()
+    assert world.worker_a.name in page and world.worker_b.name not in page
+    a, b = job(world), job(world, "worker_b")
+    response = client.post(
+        f"{url}?project={world.p1.public_id}&team={world.team_a.public_id}",
+        {
+            "course": str(training.team.public_id),
+            "held_on": timezone.localdate().isoformat(),
+            "trainer": "田班长",
+            "sign_in_sheet": SimpleUploadedFile("签到.pdf", b"%PDF-1.4 test"),
+            f"attend_{a.public_id}": "on",
+            f"score_{a.public_id}": "92",
+            f"passed_{a.public_id}": "on",
+            f"attend_{b.public_id}": "on",  # not in the list shown: ignored
+            f"passed_{b.public_id}": "on",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    session = OfflineSession.objects.get()
+    assert list(session.attendees.values_list("employment_id", flat=True)) == [a.pk]
+    assert TrainingRecord.objects.get(worker=world.worker_a, course=training.team).source == "offline"
+    assert not TrainingRecord.objects.filter(worker=world.worker_b).exists()
+    sheet = client.get(reverse("training:session_file", args=[session.public_id, "sheet"]))
+    assert sheet.status_code == 200 and sheet["Content-Type"] == "application/pdf"
+    # Without a team the session would be invisible to the team leader: refused.
+    refused = client.post(
+        f"{url}?project={world.p1.public_id}",
+        {
+            "course": str(training.team.public_id),
+            "held_on": timezone.localdate().isoformat(),
+            "trainer": "田班长",
+            f"attend_{a.public_id}": "on",
+            f"passed_{a.public_id}": "on",
+        },
+    )
+    assert refused.status_code == 200 and "请选择您负责的班组" in refused.content.decode()
+    assert OfflineSession.objects.count() == 1
+
+
+def test_a_team_leader_cannot_see_another_teams_session(world: World, training: Training, tina: User) -> None:
+    session = services.record_offline_session(
+        project=world.p1,
+        team=world.team_b,
+        course=training.team,
+        held_on=timezone.localdate(),
+        trainer="王安全",
+        attendees=[services.AttendeeResult(job(world, "worker_b"), None, True)],
+    )
+    assert login(tina).get(reverse("training:session_detail", args=[session.public_id])).status_code == 404
+    assert (
+        login(world.bob).get(reverse("training:session_detail", args=[session.public_id])).status_code == 200
+    )
+
+
+def test_the_records_page_shows_state_and_keeps_its_query_count(world: World, training: Training) -> None:
+    now = timezone.now()
+    TrainingRecord.objects.create(worker=world.worker_a, course=training.company, passed_at=now, attempts=1)
+    alice = login(world.alice)
+    url = reverse("training:record_list")
+    alice.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert alice.get(url).status_code == 200
+    for _ in range(10):
+        worker = make_worker(registered_by_company=world.company_a)
+        employ(worker, world.gc_p1, team=world.team_a)
+        TrainingRecord.objects.create(
+            worker=worker,
+            course=training.company,
+            passed_at=now - dt.timedelta(days=400),
+            expires_at=now - dt.timedelta(days=35),
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = alice.get(url, {"project": str(world.p1.public_id)})
+    assert len(many.captured_queries) <= len(few.captured_queries) + 1  # the project filter's lookup
+    assert "已过期" in page.content.decode() and "已通过" in page.content.decode()
+
+
+def test_the_completion_page_and_a_workers_training_page(world: World, training: Training) -> None:
+    alice = login(world.alice)
+    page = alice.get(reverse("training:completion", args=[world.p1.public_id])).content.decode()
+    assert "0.0%" in page and world.team_a.name in page
+    worker_page = alice.get(
+        reverse("training:worker_training", args=[world.worker_a.public_id])
+    ).content.decode()
+    assert "班组级安全教育" in worker_page and "未通过" in worker_page
