@@ -1,0 +1,238 @@
+"""The certificate pages: a worker's certificates, add/edit/verify/review/delete, scans, the expiring list,
+types and trade rules — and who is refused (charlie sees nothing of P1; reggie and wendy only read)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from realname.accounts.models import User
+from realname.certificates.models import Certificate, CertificateScan, CertificateType, TradeRule
+from realname.certificates.tests.conftest import certify, kind
+from realname.testing import World
+from realname.workers.models import Worker
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def as_user(client: Client, user: User) -> Client:
+    client.force_login(user)
+    return client
+
+
+def html(response: Any) -> str:
+    return response.content.decode()
+
+
+def new_certificate(worker: Worker, **extra: str) -> dict[str, str]:
+    data = {
+        "type": str(kind("ZJ-DG").public_id),
+        "number": "京A042026000123",
+        "holder_name": worker.name,
+        "holder_id_number": worker.id_number(),
+        "issuing_authority": "北京市住房和城乡建设委员会",
+        "issue_date": "2026-02-01",
+    }
+    data.update(extra)
+    return data
+
+
+def test_the_safety_officer_registers_a_certificate_with_its_default_expiry(
+    client: Client, world: World, sam: User
+) -> None:
+    as_user(client, sam)
+    url = reverse("certificates:certificate_create", args=[world.worker_a.public_id])
+    response = client.post(url, new_certificate(world.worker_a))
+    assert response.status_code == 302, html(response)
+    certificate = Certificate.objects.get()
+    assert certificate.expires_on == dt.date(2028, 2, 1)
+    page = client.get(reverse("certificates:worker_certificates", args=[world.worker_a.public_id]))
+    assert "京A042026000123" in html(page) and "未核验" in html(page)
+    assert world.worker_a.id_number() not in html(page)
+
+
+def test_a_holder_id_that_is_not_the_workers_is_refused_on_the_form(
+    client: Client, world: World, sam: User
+) -> None:
+    as_user(client, sam)
+    url = reverse("certificates:certificate_create", args=[world.worker_a.public_id])
+    response = client.post(url, new_certificate(world.worker_a, holder_id_number=world.worker_b.id_number()))
+    assert response.status_code == 200
+    assert "与该工人的证件号码不一致" in html(response)
+    assert not Certificate.objects.exists()
+
+
+def test_verify_review_edit_and_delete_through_the_pages(client: Client, world: World, sam: User) -> None:
+    certificate = certify(world.worker_a, "YJ-DG-DY", issue_date=dt.date(2026, 1, 10), verified=False)
+    as_user(client, sam)
+    verify = reverse("certificates:certificate_verify", args=[certificate.public_id])
+    assert "核验不符时请说明情况" in html(client.post(verify, {"status": "rejected", "note": ""}))
+    assert client.post(verify, {"status": "verified", "note": "应急管理部查询一致"}).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.verification_status == "verified" and certificate.verified_by == sam
+    review = reverse("certificates:certificate_review", args=[certificate.public_id])
+    assert client.post(review, {"kind": "review", "reviewed_on": "2028-12-01"}).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.next_review_on is None and certificate.last_reviewed_on == dt.date(2028, 12, 1)
+    edit = reverse("certificates:certificate_edit", args=[certificate.public_id])
+    form = client.get(edit)
+    assert certificate.holder_id_masked in html(form)
+    data = {
+        "type": str(certificate.type.public_id),
+        "number": "NEW-NUMBER-1",
+        "holder_name": certificate.holder_name,
+        "holder_id_number": "",
+        "issuing_authority": certificate.issuing_authority,
+        "issue_date": "2026-01-10",
+        "expires_on": "2032-01-10",
+        "next_review_on": "",
+    }
+    assert client.post(edit, data).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.number == "NEW-NUMBER-1" and certificate.verification_status == "unverified"
+    delete = reverse("certificates:certificate_delete", args=[certificate.public_id])
+    assert client.post(delete, {"reason": ""}).status_code == 200  # a reason is required
+    assert client.post(delete, {"reason": "重复登记"}).status_code == 302
+    assert not Certificate.objects.exists()
+
+
+def test_scans_are_checked_by_content_renamed_and_served_only_in_scope(
+    client: Client, world: World, sam: User
+) -> None:
+    certificate = certify(world.worker_a)
+    as_user(client, sam)
+    upload = reverse("certificates:scan_create", args=[certificate.public_id])
+    fake = SimpleUploadedFile("张甲-证书.png", b"not an image at all", content_type="image/png")
+    assert "文件内容与扩展名" in html(client.post(upload, {"file": fake, "caption": "正面"}))
+    real = SimpleUploadedFile("张甲-证书.png", PNG, content_type="image/png")
+    assert client.post(upload, {"file": real, "caption": "正面"}).status_code == 302
+    scan = CertificateScan.objects.get()
+    assert "张甲" not in scan.file.name and scan.file.name.endswith(".png")
+    served = client.get(reverse("certificates:scan_file", args=[scan.public_id]))
+    assert served.status_code == 200 and served["Cache-Control"] == "private, no-store"
+    assert b"".join(served.streaming_content) == PNG
+    as_user(client, world.charlie)
+    assert client.get(reverse("certificates:scan_file", args=[scan.public_id])).status_code == 404
+    as_user(client, world.reggie)
+    assert client.get(reverse("certificates:scan_file", args=[scan.public_id])).status_code == 200
+    assert client.post(reverse("certificates:scan_delete", args=[scan.public_id])).status_code == 403
+    as_user(client, sam)
+    assert client.post(reverse("certificates:scan_delete", args=[scan.public_id])).status_code == 302
+    assert not CertificateScan.objects.exists()
+
+
+def test_charlie_sees_nothing_of_p1(client: Client, world: World) -> None:
+    certificate = certify(world.worker_a)
+    as_user(client, world.charlie)
+    for url in (
+        reverse("certificates:worker_certificates", args=[world.worker_a.public_id]),
+        reverse("certificates:certificate_create", args=[world.worker_a.public_id]),
+        reverse("certificates:certificate_edit", args=[certificate.public_id]),
+        reverse("certificates:certificate_verify", args=[certificate.public_id]),
+        reverse("certificates:certificate_review", args=[certificate.public_id]),
+        reverse("certificates:certificate_delete", args=[certificate.public_id]),
+        reverse("certificates:scan_create", args=[certificate.public_id]),
+    ):
+        assert client.get(url).status_code == 404, url
+    listing = client.get(reverse("certificates:expiring_list") + "?days=3660")
+    assert certificate.number not in html(listing)
+
+
+def test_readers_may_look_but_not_change(client: Client, world: World) -> None:
+    certificate = certify(world.worker_a)
+    for reader in (world.reggie, world.wendy):
+        as_user(client, reader)
+        page = client.get(reverse("certificates:worker_certificates", args=[world.worker_a.public_id]))
+        assert page.status_code == 200 and certificate.number in html(page)
+        assert reverse("certificates:certificate_verify", args=[certificate.public_id]) not in html(page)
+        for url in (
+            reverse("certificates:certificate_create", args=[world.worker_a.public_id]),
+            reverse("certificates:certificate_verify", args=[certificate.public_id]),
+        ):
+            assert client.get(url).status_code == 403, (reader, url)
+    as_user(client, world.wendy)
+    other = reverse("certificates:worker_certificates", args=[world.worker_b.public_id])
+    assert client.get(other).status_code == 404
+
+
+def test_bob_manages_only_his_own_peoples_certificates(client: Client, world: World) -> None:
+    mine, theirs = certify(world.worker_b), certify(world.worker_a)
+    as_user(client, world.bob)
+    assert client.get(reverse("certificates:certificate_verify", args=[mine.public_id])).status_code == 200
+    assert client.get(reverse("certificates:certificate_verify", args=[theirs.public_id])).status_code == 404
+
+
+def test_the_expiring_list_shows_a_projects_certificates_due_soon(
+    client: Client, world: World, sam: User
+) -> None:
+    today = timezone.localdate()
+    soon = certify(world.worker_a, issue_date=today - dt.timedelta(days=720))  # expires in ~10 days
+    later = certify(world.worker_b, issue_date=today - dt.timedelta(days=100))
+    as_user(client, sam)
+    url = reverse("certificates:expiring_list") + f"?project={world.p1.public_id}"
+    with CaptureQueriesContext(connection) as queries:
+        page = html(client.get(url))
+    assert soon.number in page and later.number not in page
+    assert "即将到期" in page
+    assert len(queries) < 20
+    assert later.number in html(client.get(url + "&days=3660"))
+
+
+def test_types_are_edited_only_in_platform_scope(client: Client, world: World) -> None:
+    as_user(client, world.alice)
+    assert client.get(reverse("certificates:type_list")).status_code == 200
+    assert client.get(reverse("certificates:type_create")).status_code == 403
+    as_user(client, world.admin)
+    data = {
+        "regime": "market",
+        "code": "sj-q2x",
+        "name": "起重机司机（Q2 桥门式）",
+        "category": "起重机械作业",
+        "sub_item": "",
+        "validity_months": "48",
+        "renewal_window_days": "90",
+        "review_interval_months": "",
+        "review_window_days": "0",
+        "active": "on",
+        "note": "",
+    }
+    assert client.post(reverse("certificates:type_create"), data).status_code == 302
+    created = CertificateType.objects.get(code="SJ-Q2X")
+    edit = reverse("certificates:type_edit", args=[created.public_id])
+    assert client.post(edit, {**data, "validity_months": "0"}).status_code == 200  # refused, shown
+    assert client.post(edit, {**data, "validity_months": "60"}).status_code == 302
+    created.refresh_from_db()
+    assert created.validity_months == 60
+
+
+def test_project_rules_are_edited_with_policy_on_that_project(client: Client, world: World) -> None:
+    platform = TradeRule.objects.get(project__isnull=True, trade="130")
+    as_user(client, world.alice)
+    assert client.get(reverse("certificates:rule_edit", args=[platform.public_id])).status_code == 403
+    create = reverse("certificates:rule_create")
+    data = {"trade": "130", "label": "", "types": [str(kind("YJ-DG-GY").public_id)]}
+    refused = client.post(create, data)  # a project is required below platform scope
+    assert refused.status_code == 200 and not TradeRule.objects.filter(trade="130").exclude(pk=platform.pk)
+    response = client.post(create, {**data, "project": str(world.p2.public_id)})
+    assert response.status_code == 200 and not TradeRule.objects.filter(project=world.p2).exists()
+    assert client.post(create, {**data, "project": str(world.p1.public_id)}).status_code == 302
+    rule = TradeRule.objects.get(project=world.p1)
+    assert [t.code for t in rule.types.all()] == ["YJ-DG-GY"]
+    listing = html(client.get(reverse("certificates:rule_list")))
+    assert "高压电工作业" in listing
+    as_user(client, world.charlie)
+    assert client.get(reverse("certificates:rule_edit", args=[rule.public_id])).status_code == 404
+    assert client.post(reverse("certificates:rule_delete", args=[rule.public_id])).status_code == 404
+    as_user(client, world.alice)
+    assert client.post(reverse("certificates:rule_delete", args=[rule.public_id])).status_code == 302
+    assert not TradeRule.objects.filter(project=world.p1).exists()
