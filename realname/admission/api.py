@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -196,7 +196,7 @@ def list_blacklist(
 @router.post(
     "/blacklist", response={201: BlacklistOut, **WRITE_ERRORS}, summary="列入黑名单 / blacklist a worker"
 )
-def create_blacklist(request: HttpRequest, payload: BlacklistIn) -> tuple[int, BlacklistOut]:
+def create_blacklist(request: HttpRequest, payload: BlacklistIn) -> Status[BlacklistOut]:
     require_perm(request, Perm.BLACKLIST_MANAGE)
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - the API authenticates every call
@@ -230,7 +230,7 @@ def create_blacklist(request: HttpRequest, payload: BlacklistIn) -> tuple[int, B
             ends_on=payload.ends_on,
             by=user,
         )
-    return 201, _entry_out(entry)
+    return Status(201, _entry_out(entry))
 
 
 @router.post(

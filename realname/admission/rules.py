@@ -345,22 +345,17 @@ def _age(
         reasons.append(Reason(Code.AGE_UNKNOWN))
         return
     age = age_on(birth_date, today)
+    refused = False
     for rule in bounded:
         if rule.min_age is not None and age < rule.min_age:
-            reasons.append(
-                Reason(
-                    Code.AGE_BELOW_MINIMUM,
-                    {"age": str(age), "policy": rule.policy, "min_age": str(rule.min_age)},
-                )
-            )
-            flips_on(_birthday(birth_date, rule.min_age))
-        if rule.max_age is not None:
-            if age > rule.max_age:
-                reasons.append(
-                    Reason(
-                        Code.AGE_ABOVE_MAXIMUM,
-                        {"age": str(age), "policy": rule.policy, "max_age": str(rule.max_age)},
-                    )
-                )
-            else:
-                flips_on(_birthday(birth_date, rule.max_age + 1))
+            params = {"age": str(age), "policy": rule.policy, "min_age": str(rule.min_age)}
+            reasons.append(Reason(Code.AGE_BELOW_MINIMUM, params))
+            refused = True
+        if rule.max_age is not None and age > rule.max_age:
+            params = {"age": str(age), "policy": rule.policy, "max_age": str(rule.max_age)}
+            reasons.append(Reason(Code.AGE_ABOVE_MAXIMUM, params))
+            refused = True
+        elif rule.max_age is not None:
+            flips_on(_birthday(birth_date, rule.max_age + 1))
+    if refused:
+        flips_on(_birthday(birth_date, age + 1))  # the reason states the age, which changes then

@@ -4,6 +4,7 @@ age policy with the trades counted as high-risk."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -170,10 +171,12 @@ def blacklist_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def blacklist_remove(request: HttpRequest, public_id: str) -> HttpResponse:
+def blacklist_remove(request: HttpRequest, public_id: UUID) -> HttpResponse:
     require(request, Perm.BLACKLIST_MANAGE)
     user = _user(request)
-    entry = scoped_get(request, selectors.visible_blacklist(user), Perm.ADMISSION_VIEW, public_id)
+    entry = selectors.visible_blacklist(user).filter(public_id=public_id).first()
+    if entry is None:
+        raise Http404
     if not can(user, Perm.BLACKLIST_MANAGE, entry.worker) or not selectors.may_manage_entry(user, entry):
         raise PermissionDenied
     form = RemoveForm(request.POST or None)

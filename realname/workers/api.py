@@ -16,6 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Path, Router, Status
 
+from realname.accounts.models import User
 from realname.accounts.roles import Perm
 from realname.accounts.scope import can, restrict
 from realname.core.api_errors import (
@@ -40,6 +41,7 @@ from realname.workers.schemas import (
     EmploymentOut,
     EntryOut,
     ExitIn,
+    IdentityCheckIn,
     RevealIn,
     RevealOut,
     WorkerIn,
@@ -159,6 +161,21 @@ def reveal_id_number(
     number = services.reveal_id_number(worker=worker, reason=payload.reason if payload else "")
     response["Cache-Control"] = "no-store"
     return {"id": worker.public_id, "id_type": worker.id_type, "id_number": number}
+
+
+@router.post(
+    "/workers/{worker_id}/verify-identity",
+    response={200: WorkerOut, **WRITE_ERRORS},
+    summary="记录身份核验 / record an identity check",
+)
+def verify_identity(request: HttpRequest, payload: IdentityCheckIn, worker_id: str = ID) -> Worker:
+    """实名核验：记录以何种方式核对了本人与证件（读卡器、原件、人证比对）。未核验的人员不能准入。"""
+    worker = get_changeable(request, Worker.objects.all(), Perm.WORKERS_CHANGE, Perm.WORKERS_VIEW, worker_id)
+    user = request.user
+    services.verify_identity(
+        worker=worker, method=payload.method, by=user if isinstance(user, User) else None
+    )
+    return workers().get(pk=worker.pk)
 
 
 # --- employments -------------------------------------------------------------------------------------------

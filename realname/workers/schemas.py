@@ -77,6 +77,11 @@ class WorkerOut(WorkerRef):
     bank_name: str = ""
     bank_code: str = ""
     warnings: list[str] = Field([], description="证件号、银行卡号需人工核对的提示")
+    identity_check: str = Field(
+        "",
+        description="身份核验方式：card_reader 读卡器 / original 核对原件 / face_match 人证比对；空为未核验",
+    )
+    identity_checked_at: dt.datetime | None = Field(None, description="身份核验时间（未核验的人员不能准入）")
     created_at: dt.datetime
     updated_at: dt.datetime
 
@@ -230,3 +235,9 @@ class ContractOut(Ref):
     @staticmethod
     def resolve_worker(obj: Contract) -> Any:
         return obj.employment.worker
+
+
+class IdentityCheckIn(InputSchema):
+    method: str = Field(
+        description="核验方式：card_reader 身份证读卡器读取 / original 核对证件原件 / face_match 人证比对"
+    )
