@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -239,6 +240,7 @@ def _supersede(devices: Sequence[Device], people: set[tuple[int, str]], moment: 
     return count
 
 
+@transaction.atomic  # a savepoint inside the caller's transaction; its own one when called alone
 def sync_allowlist(
     *, project: Project, changes: Sequence[AllowListChange], now: dt.datetime | None = None
 ) -> SyncResult:
