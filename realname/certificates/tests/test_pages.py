@@ -118,6 +118,8 @@ def test_scans_are_checked_by_content_renamed_and_served_only_in_scope(
     assert client.post(upload, {"file": real, "caption": "正面"}).status_code == 302
     scan = CertificateScan.objects.get()
     assert "张甲" not in scan.file.name and scan.file.name.endswith(".png")
+    listing = html(client.get(reverse("certificates:worker_certificates", args=[world.worker_a.public_id])))
+    assert reverse("certificates:scan_file", args=[scan.public_id]) in listing and "正面" in listing
     served = client.get(reverse("certificates:scan_file", args=[scan.public_id]))
     assert served.status_code == 200 and served["Cache-Control"] == "private, no-store"
     assert b"".join(served.streaming_content) == PNG
