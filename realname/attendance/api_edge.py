@@ -68,7 +68,9 @@ class EdgeCommandsOut(Schema):
 
 class EdgeResultIn(InputSchema):
     http_status: int = Field(..., ge=100, le=599, description="设备的 HTTP 状态码")
-    status_code: int | None = Field(None, description="ISAPI statusCode（1 为成功）")
+    status_code: int | None = Field(
+        None, ge=-(2**31), le=2**31 - 1, description="ISAPI statusCode（1 为成功）"
+    )
     status_string: str = Field("", max_length=200)
     sub_status_code: str = Field("", max_length=200)
     error_msg: str = Field("", max_length=500)

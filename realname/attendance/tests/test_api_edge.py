@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import path
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ninja import NinjaAPI
 
 from realname.attendance import native, services
@@ -215,3 +217,32 @@ def test_a_superseded_command_is_not_handed_out(world: World, edge: Edge, client
         {"employeeNo": commands[1]["employee_no"]}
     ]
     assert edge.hik.commands.get(command_id=1).status == CommandStatus.SUPERSEDED
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=8,
+)
+RESULT_BODIES = st.one_of(
+    st.binary(max_size=200),
+    st.dictionaries(
+        st.sampled_from(["http_status", "status_code", "status_string", "sub_status_code", "error_msg", "x"]),
+        JSON_VALUES,
+        max_size=5,
+    ).map(lambda d: json.dumps(d).encode()),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=RESULT_BODIES)
+def test_a_signed_junk_result_is_never_a_server_error(edge: Edge, body: bytes) -> None:
+    services.claim_commands(device=edge.hik)  # command 1 is sent until a valid body answers it
+    client = Client()
+    response = client.post(
+        f"/api/v1/attendance/devices/{edge.hik.serial}/commands/1/result",
+        data=body,
+        content_type="application/json",
+        headers=signed(edge.hik, body),
+    )
+    assert response.status_code in (200, 409, 422), (response.status_code, body)
