@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 
 class TrainingState(StrEnum):
@@ -52,3 +53,20 @@ class CertificateFact:
     number: str = ""  # its number (certificate numbers are not sensitive personal data)
     expires_on: dt.date | None = None
     next_review_on: dt.date | None = None
+
+
+class EmploymentKey(Protocol):
+    """What the fact selectors read of an employment: an ``Employment`` or the lighter row admission
+    decides from (``admission.selectors.EmploymentRow``, made without model instances)."""
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def project_id(self) -> int: ...
+
+    @property
+    def worker_id(self) -> int: ...
+
+    @property
+    def trade(self) -> str: ...

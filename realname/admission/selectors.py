@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import Q, QuerySet
@@ -67,37 +68,58 @@ def decided_employments(project: Project) -> QuerySet[Employment]:
     )
 
 
-def _employments(qs: QuerySet[Employment]) -> list[Employment]:
-    return list(
-        qs.select_related("worker", "participant").only(
-            "pk",
-            "project_id",
-            "participant__company_id",
-            "worker_id",
-            "trade",
-            "entry_date",
-            "exit_date",
-            "status",
-            "worker__id",
-            "worker__name",
-            "worker__birth_date",
-            "worker__sex",
-            "worker__identity_checked_at",
-        )
-    )
+@dataclass(frozen=True, slots=True)
+class EmploymentRow:
+    """The columns of an employment (and its worker) a decision reads — plain values, not model instances:
+    a 10,000-worker project would otherwise spend most of its rebuild making objects."""
+
+    pk: int
+    public_id: UUID
+    project_id: int
+    worker_id: int
+    company_id: int
+    trade: str
+    entry_date: dt.date
+    exit_date: dt.date | None
+    worker_name: str
+    birth_date: dt.date | None
+    sex: str
+    identity_checked_at: dt.datetime | None
+
+
+_ROW_COLUMNS = (
+    "pk",
+    "public_id",
+    "project_id",
+    "worker_id",
+    "participant__company_id",
+    "trade",
+    "entry_date",
+    "exit_date",
+    "worker__name",
+    "worker__birth_date",
+    "worker__sex",
+    "worker__identity_checked_at",
+)
+
+
+def _employments(qs: QuerySet[Employment]) -> list[EmploymentRow]:
+    return [EmploymentRow(*values) for values in qs.values_list(*_ROW_COLUMNS)]
 
 
 # Ids per "IN (…)" list: under SQLite's limit on parameters of one statement.
 _CHUNK = 20_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decided:
-    employment: Employment
+    employment: EmploymentRow
     decision: Decision
 
 
-def decide_employments(project: Project, employments: Sequence[Employment], at: dt.datetime) -> list[Decided]:
+def decide_employments(
+    project: Project, employments: Sequence[EmploymentRow], at: dt.datetime
+) -> list[Decided]:
     """Decide each of ``employments`` (of ``project``; loaded with their worker) at ``at``."""
     if not employments:
         return []
@@ -119,20 +141,19 @@ def decide_employments(project: Project, employments: Sequence[Employment], at: 
     rules_by_key: dict[tuple[str, str], list[AgeRule]] = {}
     decided = []
     for employment in employments:
-        worker = employment.worker
-        key = (worker.sex, risks.get(employment.trade, "normal"))
+        key = (employment.sex, risks.get(employment.trade, "normal"))
         rules = rules_by_key.get(key)
         if rules is None:
             rules = rules_by_key[key] = _age_rules(policy, *key)
         facts = Facts(
             registered=True,
-            identity_verified=worker.identity_checked_at is not None,
+            identity_verified=employment.identity_checked_at is not None,
             employment=EmploymentFacts(employment.entry_date, employment.exit_date),
             contracts=contracts.get(employment.pk, ()),
             training=training.get(employment.pk, ()),
             certificates=certificates.get(employment.pk, ()),
-            blacklist=blacklist.get((worker.pk, employment.participant.company_id), ()),
-            birth_date=worker.birth_date,
+            blacklist=blacklist.get((employment.worker_id, employment.company_id), ()),
+            birth_date=employment.birth_date,
             age_rules=rules,
         )
         decided.append(Decided(employment, decide(facts, at, tz)))
@@ -140,10 +161,10 @@ def decide_employments(project: Project, employments: Sequence[Employment], at: 
 
 
 def _blacklist(
-    project: Project, employments: Sequence[Employment], today: dt.date
+    project: Project, employments: Sequence[EmploymentRow], today: dt.date
 ) -> dict[tuple[int, int], list[BlacklistFact]]:
     """(worker pk, employing company pk) → the entries that bar them on this project, now or later."""
-    companies = {e.participant.company_id for e in employments}
+    companies = {e.company_id for e in employments}
     entries = BlacklistEntry.objects.filter(
         Q(level=BlacklistLevel.PLATFORM)
         | Q(level=BlacklistLevel.COMPANY, company_id__in=companies)
@@ -162,10 +183,10 @@ def _blacklist(
         hits = [
             fact
             for level, company_id, fact in by_worker.get(e.worker_id, ())
-            if level != BlacklistLevel.COMPANY or company_id == e.participant.company_id
+            if level != BlacklistLevel.COMPANY or company_id == e.company_id
         ]
         if hits:
-            found[(e.worker_id, e.participant.company_id)] = hits
+            found[(e.worker_id, e.company_id)] = hits
     return found
 
 

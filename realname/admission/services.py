@@ -143,25 +143,34 @@ def _valid_until(decision: Decision) -> dt.datetime | None:
 
 
 def _report_lost(project: Project, lost: Sequence[Decided], at: dt.datetime) -> None:
-    """Tell whoever manages these workers' devices and people that they may no longer enter, and why."""
+    """Tell whoever manages these workers' people on the project that they may no longer enter, and why
+    (one audience lookup for all of them: a midnight sweep can take many off the allow-list at once)."""
     from realname.notifications.models import Level
-    from realname.notifications.selectors import Audience
-    from realname.notifications.services import notify
+    from realname.notifications.selectors import recipients_by_object
+    from realname.notifications.services import Message, post_messages
 
+    audience = recipients_by_object(
+        perm=Perm.BLACKLIST_MANAGE, model=Employment, ids=[item.employment.pk for item in lost]
+    )
+    link = reverse("admission:project", kwargs={"code": project.code}) + "?allowed=0"
+    messages: list[Message] = []
     for item in lost:
         employment, decision = item.employment, item.decision
         why = "；".join(reason.message for reason in decision.reasons)
-        notify(
-            kind=DENIED_KIND,
-            level=Level.WARNING,
-            title=f"{employment.worker.name} 已不能进入 {project.code}",
-            body=f"{project.code} {employment.worker.name}：{why}。闸机白名单已同步撤销其通行权限。",
-            link=reverse("admission:project", kwargs={"code": project.code}) + "?allowed=0",
-            project=project,
-            dedupe_key=f"{DENIED_KIND}:{employment.public_id}:{at.isoformat()}",
-            audience=Audience(perm=Perm.BLACKLIST_MANAGE, over=employment),
-            now=at,
-        )
+        messages += [
+            Message(
+                recipient_id=user_id,
+                kind=DENIED_KIND,
+                level=Level.WARNING,
+                title=f"{employment.worker_name} 已不能进入 {project.code}",
+                body=f"{project.code} {employment.worker_name}：{why}。闸机白名单已同步撤销其通行权限。",
+                link=link,
+                project_id=project.pk,
+                dedupe_key=f"{DENIED_KIND}:{employment.public_id}:{at.isoformat()}",
+            )
+            for user_id in sorted(audience.get(employment.pk, ()))
+        ]
+    post_messages(messages, now=at)
 
 
 def process_rechecks(*, limit: int = 5000, at: dt.datetime | None = None) -> RefreshResult:
