@@ -53,7 +53,9 @@ def _requirement_label(label: str, type_names: list[str]) -> str:
     return label or " 或 ".join(type_names)
 
 
-def certificate_facts(employments: Sequence[EmploymentKey], at: dt.datetime) -> dict[int, list[CertificateFact]]:
+def certificate_facts(
+    employments: Sequence[EmploymentKey], at: dt.datetime
+) -> dict[int, list[CertificateFact]]:
     """Per employment pk: one fact per certificate requirement of its trade at ``at`` (the project's rules
     for that trade if it has any, else the platform's), with the best certificate held for it.
 
