@@ -219,3 +219,14 @@ def requirement_types(trade: str, project: Project | None) -> list[CertificateTy
     own = rules_qs.filter(project=project) if project is not None else rules_qs.none()
     chosen = own if own.exists() else rules_qs.filter(project__isnull=True)
     return list(CertificateType.objects.filter(rules__in=chosen).distinct().order_by("code"))
+
+
+def required_for_worker(worker: Worker) -> list[tuple[Employment, list[CertificateType]]]:
+    """The worker's active employments whose trade needs a certificate, with the types that satisfy it
+    (a hint on the add form)."""
+    found = []
+    for employment in worker.employments.filter(status=EmploymentStatus.ACTIVE).select_related("project"):
+        accepted = requirement_types(employment.trade, employment.project)
+        if accepted:
+            found.append((employment, accepted))
+    return found

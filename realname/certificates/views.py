@@ -140,7 +140,11 @@ def certificate_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         else:
             messages.success(request, gettext("已登记证书：%(c)s") % {"c": certificate})
             return redirect("certificates:worker_certificates", public_id=worker.public_id)
-    return render(request, "certificates/certificate_form.html", {"form": form, "worker": worker})
+    return render(
+        request,
+        "certificates/certificate_form.html",
+        {"form": form, "worker": worker, "required": selectors.required_for_worker(worker)},
+    )
 
 
 @login_required

@@ -61,6 +61,31 @@ def test_the_safety_officer_registers_a_certificate_with_its_default_expiry(
     assert world.worker_a.id_number() not in html(page)
 
 
+def test_the_add_form_says_which_certificates_the_workers_trade_needs(
+    client: Client, world: World, electrician: Worker, sam: User
+) -> None:
+    as_user(client, sam)
+    page = html(client.get(reverse("certificates:certificate_create", args=[electrician.public_id])))
+    assert "在 P1 从事建筑电工须持有以下证书之一" in page and "低压电工作业" in page
+
+
+def test_the_workers_page_reads_a_fixed_number_of_queries(client: Client, world: World, sam: User) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(
+                reverse("certificates:worker_certificates", args=[world.worker_a.public_id])
+            )
+        assert response.status_code == 200
+        return len(queries)
+
+    as_user(client, sam)
+    certify(world.worker_a, "ZJ-DG")
+    one = count()
+    for code in ("YJ-DG-DY", "YJ-HJ-RH", "ZJ-JZ-PT"):
+        certify(world.worker_a, code)
+    assert count() == one
+
+
 def test_a_holder_id_that_is_not_the_workers_is_refused_on_the_form(
     client: Client, world: World, sam: User
 ) -> None:
