@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import BigIntegerField, BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
 from realname.accounts.models import User
 from realname.accounts.roles import Perm, role_has
 from realname.accounts.scope import has_perm, is_platform, memberships, restrict
-from realname.admission.facts import TrainingFact, TrainingState
+from realname.admission.facts import EmploymentKey, TrainingFact, TrainingState
 from realname.training.models import (
     PROJECT_BOUND_LEVELS,
     Course,
@@ -108,31 +109,79 @@ def requirements_for(employment: Employment) -> list[Requirement]:
     return PlanIndex([employment.project_id]).requirements(employment.project_id, employment.trade)
 
 
-def training_facts(employments: Sequence[Employment], at: dt.datetime) -> dict[int, list[TrainingFact]]:
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class _AnyOf(Func):
+    """``column = ANY(%s)`` with the ids as one array parameter (PostgreSQL): a plan as good as ``IN (…)``
+    without a ten-thousand-parameter statement to build and parse."""
+
+    output_field = BooleanField()
+
+    def __init__(self, expression: Any, values: list[int]) -> None:
+        super().__init__(expression)
+        self.values = values
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"{sql} = ANY(%s::bigint[])", [*params, self.values]
+
+
+class _EpochMicros(Func):
+    """A timestamp as whole microseconds since 1970 (PostgreSQL): integers load many times faster than
+    timestamps, which matters for the 30,000 passes of a 10,000-worker allow-list rebuild."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+def _passes(
+    employments: Sequence[EmploymentKey], course_ids: set[int]
+) -> dict[tuple[int, int, int | None], tuple[dt.datetime, dt.datetime | None]]:
+    """(worker, course, project or None) → (passed_at, retake_marked_at) of the passes that may count."""
+    worker_ids = {e.worker_id for e in employments}
+    project_ids = {e.project_id for e in employments}
+    qs = TrainingRecord.objects.filter(
+        Q(project_id__isnull=True) | Q(project_id__in=project_ids),
+        course_id__in=course_ids,
+        passed_at__isnull=False,
+    ).order_by()
+    records: dict[tuple[int, int, int | None], tuple[dt.datetime, dt.datetime | None]] = {}
+    if connection.vendor == "postgresql":
+        rows = (
+            qs.filter(_AnyOf(F("worker_id"), sorted(worker_ids)))
+            .annotate(p=_EpochMicros("passed_at"), r=_EpochMicros("retake_marked_at"))
+            .values_list("worker_id", "course_id", "project_id", "p", "r")
+        )
+        for worker_id, course_id, project_id, passed, retake in rows:
+            records[(worker_id, course_id, project_id)] = (
+                _EPOCH + dt.timedelta(microseconds=passed),
+                None if retake is None else _EPOCH + dt.timedelta(microseconds=retake),
+            )
+    else:
+        for worker_id, course_id, project_id, passed_at, retake_at in qs.filter(
+            worker_id__in=worker_ids
+        ).values_list("worker_id", "course_id", "project_id", "passed_at", "retake_marked_at"):
+            if passed_at is not None:  # filtered above; tells the type checker
+                records[(worker_id, course_id, project_id)] = (passed_at, retake_at)
+    return records
+
+
+def training_facts(employments: Sequence[EmploymentKey], at: dt.datetime) -> dict[int, list[TrainingFact]]:
     """Per employment pk, one fact per required course (from the plans for its project and trade) — in two
     queries whatever the number of employments. Employments no plan covers get []."""
     if not employments:
         return {}
     plans = PlanIndex({e.project_id for e in employments})
     course_ids = plans.course_ids()
-    records: dict[tuple[int, int, int | None], tuple[dt.datetime | None, dt.datetime | None]] = {}
-    if course_ids:
-        worker_ids = {e.worker_id for e in employments}
-        project_ids = {e.project_id for e in employments}
-        rows = TrainingRecord.objects.filter(
-            Q(project_id__isnull=True) | Q(project_id__in=project_ids),
-            worker_id__in=worker_ids,
-            course_id__in=course_ids,
-            passed_at__isnull=False,
-        ).values_list("worker_id", "course_id", "project_id", "passed_at", "retake_marked_at")
-        for worker_id, course_id, project_id, passed_at, retake in rows:
-            records[(worker_id, course_id, project_id)] = (passed_at, retake)
+    records = _passes(employments, course_ids) if course_ids else {}
+    missing: tuple[None, None] = (None, None)
     result: dict[int, list[TrainingFact]] = {}
     for employment in employments:
         facts: list[TrainingFact] = []
         for req in plans.requirements(employment.project_id, employment.trade):
-            key = (employment.worker_id, req.course_id, record_project_id(req.level, employment.project_id))
-            passed_at, retake = records.get(key, (None, None))
+            bound = employment.project_id if req.level in PROJECT_BOUND_LEVELS else None
+            passed_at, retake = records.get((employment.worker_id, req.course_id, bound), missing)
             facts.append(_fact(req, passed_at, retake, at))
         result[employment.pk] = facts
     return result
