@@ -437,6 +437,7 @@ def start_exam(
     )
     if open_attempt is not None:
         return open_attempt
+    _close_abandoned(employment, course, now)
     if course.exam_bank_id is None:
         raise ValidationError(_("该课程尚未设置考试题库，请联系安全管理人员"))
     ids = list(Question.objects.filter(bank_id=course.exam_bank_id).values_list("pk", flat=True))
@@ -453,6 +454,38 @@ def start_exam(
         question_ids=drawn,
         started_at=now,
         deadline_at=now + dt.timedelta(minutes=course.exam_time_limit_minutes),
+    )
+
+
+def _close_abandoned(employment: Employment, course: Course, now: dt.datetime) -> None:
+    """Attempts left open past their time limit count as failed attempts once a new one is started: seeing
+    the questions and walking away must not be free."""
+    abandoned = list(
+        ExamAttempt.objects.select_for_update().filter(
+            employment=employment, course=course, submitted_at__isnull=True, deadline_at__lte=now
+        )
+    )
+    if not abandoned:
+        return
+    reason = _("超过考试时限未交卷")
+    for attempt in abandoned:
+        attempt.submitted_at = attempt.deadline_at
+        attempt.score = Decimal("0.0")
+        attempt.passed = False
+        attempt.time_spent_seconds = int((attempt.deadline_at - attempt.started_at).total_seconds())
+        attempt.failure_reason = reason
+    ExamAttempt.objects.bulk_update(
+        abandoned, ["submitted_at", "score", "passed", "time_spent_seconds", "failure_reason"]
+    )
+    record = _record_for(employment.worker, course, employment.project)
+    _apply_result(
+        record,
+        score=Decimal("0.0"),
+        passed=False,
+        at=now,
+        source=RecordSource.ONLINE,
+        time_spent=sum(a.time_spent_seconds for a in abandoned),
+        attempts=len(abandoned),
     )
 
 

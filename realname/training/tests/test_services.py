@@ -310,3 +310,19 @@ def test_questions_are_checked(world: World, training: Training) -> None:
 
 def test_timezone_now_is_aware() -> None:
     assert timezone.is_aware(timezone.now())
+
+
+def test_an_attempt_left_open_past_its_limit_counts_as_failed_when_a_new_one_starts(
+    world: World, training: Training
+) -> None:
+    first = services.start_exam(employment=job_of(world), course=training.company, now=NOW)
+    second = services.start_exam(
+        employment=job_of(world), course=training.company, now=NOW + dt.timedelta(hours=1)
+    )
+    assert second.pk != first.pk
+    first.refresh_from_db()
+    assert first.passed is False and first.failure_reason == "超过考试时限未交卷"
+    assert first.submitted_at == first.deadline_at
+    record = TrainingRecord.objects.get(worker=world.worker_a, course=training.company)
+    assert record.attempts == 1 and record.passed_at is None
+    assert record.time_spent_seconds == 20 * 60
