@@ -1,4 +1,5 @@
-"""Periodic training job (run by ``manage.py worker``): re-training after absence.
+"""Periodic training jobs (run by ``manage.py worker``): re-training after absence, and warnings before a
+pass expires.
 
 A worker away from a project longer than a plan's absence limit must take that project-level course
 again. The mark is persisted on the training record, so the worker's first (refused) punch on return does
@@ -8,13 +9,16 @@ not undo it; only a new pass clears it.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
+from realname.accounts.roles import Perm, Role
 from realname.admission.changes import inputs_changed
+from realname.admission.facts import TrainingFact, TrainingState
 from realname.attendance.models import AccessEvent
 from realname.training.models import Level, PlanCourse, TrainingRecord
 from realname.workers.models import Employment, EmploymentStatus
@@ -87,3 +91,71 @@ def retake_job() -> str:
     """The worker loop's wrapper: a line for the log, empty when nothing was marked."""
     marked = mark_retakes_after_absence()
     return f"{marked} passes need a retake after absence" if marked else ""
+
+
+# Warn this many days before a required pass expires (once per threshold), like the certificates.
+EXPIRY_WARNING_DAYS = (30, 7)
+SAFETY_ROLES = frozenset({Role.PROJECT_MANAGER, Role.LABOUR_MANAGER, Role.TEAM_LEADER, Role.SAFETY_OFFICER})
+
+
+def warn_expiring(now: dt.datetime | None = None) -> int:
+    """Tell the worker and the people responsible for them (project and labour managers, team leaders,
+    safety officers in whose scope the employment lies) that a required course runs out within 30 days, and
+    again within 7. Each message once (dedupe key per employment, course, expiry and threshold); returns the
+    number of new inbox rows."""
+    from realname.notifications.models import Level as NoticeLevel
+    from realname.notifications.selectors import recipients_by_object
+    from realname.notifications.services import Message, post_messages
+    from realname.training.selectors import training_facts
+
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(days=max(EXPIRY_WARNING_DAYS))
+    planned = PlanCourse.objects.values("plan__project_id")
+    employments = list(
+        Employment.objects.filter(status=EmploymentStatus.ACTIVE, project_id__in=planned).select_related(
+            "worker", "project"
+        )
+    )
+    due: list[tuple[Employment, TrainingFact, int]] = []
+    facts = training_facts(employments, now)
+    for employment in employments:
+        for fact in facts.get(employment.pk, []):
+            if fact.state != TrainingState.PASSED or fact.expires_at is None or fact.expires_at > horizon:
+                continue
+            left = (fact.expires_at - now).days
+            threshold = min(d for d in EXPIRY_WARNING_DAYS if left < d)
+            due.append((employment, fact, threshold))
+    if not due:
+        return 0
+    audience = recipients_by_object(
+        perm=Perm.TRAINING_VIEW, model=Employment, ids={e.pk for e, _f, _t in due}, roles=SAFETY_ROLES
+    )
+    messages: list[Message] = []
+    for employment, fact, threshold in due:
+        local = timezone.localtime(fact.expires_at, zoneinfo.ZoneInfo(employment.project.time_zone))
+        title = f"{employment.worker.name}的培训“{fact.title}”将于{local:%Y-%m-%d}过期"
+        body = f"项目 {employment.project.code}：过期后将不能进场，请安排重新培训。"
+        key = f"training.expiring:{employment.pk}:{fact.course_id}:{local:%Y%m%d}:{threshold}"
+        recipients = set(audience.get(employment.pk, set()))
+        if employment.worker.user_id:
+            recipients.add(employment.worker.user_id)
+        for user_id in sorted(recipients):
+            messages.append(
+                Message(
+                    recipient_id=user_id,
+                    kind="training.expiring",
+                    level=NoticeLevel.WARNING if threshold <= 7 else NoticeLevel.INFO,
+                    title=title,
+                    body=body,
+                    link=f"/training/workers/{employment.worker.public_id}/",
+                    project_id=employment.project_id,
+                    dedupe_key=key,
+                )
+            )
+    return post_messages(messages, now=now).created
+
+
+def expiry_job() -> str:
+    """The worker loop's wrapper for :func:`warn_expiring`."""
+    created = warn_expiring()
+    return f"{created} training expiry warnings" if created else ""

@@ -326,3 +326,23 @@ def test_an_attempt_left_open_past_its_limit_counts_as_failed_when_a_new_one_sta
     record = TrainingRecord.objects.get(worker=world.worker_a, course=training.company)
     assert record.attempts == 1 and record.passed_at is None
     assert record.time_spent_seconds == 20 * 60
+
+
+def test_expiry_warnings_go_out_30_and_7_days_before_once_each(world: World, training: Training) -> None:
+    from realname.accounts.models import ScopeKind
+    from realname.accounts.roles import Role
+    from realname.notifications.models import Notification
+    from realname.testing import make_user
+    from realname.training.jobs import warn_expiring
+
+    safety = make_user("sam", Role.SAFETY_OFFICER, ScopeKind.COMPANY, company=world.company_a)
+    pass_course(world, training.company)  # valid for 12 months
+    expires = add_months(NOW + dt.timedelta(minutes=5), 12)
+    assert warn_expiring(now=expires - dt.timedelta(days=40)) == 0
+    first = warn_expiring(now=expires - dt.timedelta(days=20))
+    recipients = set(Notification.objects.values_list("recipient__username", flat=True))
+    assert recipients == {"wendy", "sam"}  # not bob (another company), not charlie, not company admins
+    assert first == len(recipients)
+    assert warn_expiring(now=expires - dt.timedelta(days=19)) == 0, "once per threshold"
+    assert warn_expiring(now=expires - dt.timedelta(days=5)) == first
+    assert Notification.objects.filter(recipient=safety, kind="training.expiring").count() == 2
