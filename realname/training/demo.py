@@ -14,6 +14,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Case, When
 from django.utils import timezone
 
 from realname.admission.changes import inputs_changed
@@ -179,7 +180,7 @@ CONTENT: dict[
 }
 
 
-def _course(company: Company, level: str) -> Course:
+def _course(company: Company | None, level: str) -> Course:
     title, _validity, _absence, lessons, questions = CONTENT[level]
     bank = QuestionBank.objects.filter(company=company, title=f"{title}题库").first()
     if bank is None:
@@ -217,9 +218,16 @@ def _course(company: Company, level: str) -> Course:
 @transaction.atomic
 def seed_training(project: Project, *, passed_share: float = 0.9) -> None:
     """Seed the demo training of ``project`` (see the module docstring); running it again changes nothing."""
-    gc = Participant.objects.select_related("company").get(project=project, role=GENERAL_CONTRACTOR)
+    # The general contractor's courses (any participant's on a project without one; platform-wide if none).
+    owner = (
+        Participant.objects.filter(project=project)
+        .select_related("company")
+        .order_by(Case(When(role=GENERAL_CONTRACTOR, then=0), default=1), "pk")
+        .first()
+    )
+    company = owner.company if owner is not None else None
     courses: dict[str, Course] = {
-        str(level): _course(gc.company, level) for level in (Level.COMPANY, Level.PROJECT, Level.TEAM)
+        str(level): _course(company, level) for level in (Level.COMPANY, Level.PROJECT, Level.TEAM)
     }
     plan = TrainingPlan.objects.filter(project=project, trade="", name=PLAN_NAME).first()
     if plan is None:

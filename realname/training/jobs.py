@@ -87,12 +87,6 @@ def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
     return marked
 
 
-def retake_job() -> str:
-    """The worker loop's wrapper: a line for the log, empty when nothing was marked."""
-    marked = mark_retakes_after_absence()
-    return f"{marked} passes need a retake after absence" if marked else ""
-
-
 # Warn this many days before a required pass expires (once per threshold), like the certificates.
 EXPIRY_WARNING_DAYS = (30, 7)
 SAFETY_ROLES = frozenset({Role.PROJECT_MANAGER, Role.LABOUR_MANAGER, Role.TEAM_LEADER, Role.SAFETY_OFFICER})
@@ -153,9 +147,3 @@ def warn_expiring(now: dt.datetime | None = None) -> int:
                 )
             )
     return post_messages(messages, now=now).created
-
-
-def expiry_job() -> str:
-    """The worker loop's wrapper for :func:`warn_expiring`."""
-    created = warn_expiring()
-    return f"{created} training expiry warnings" if created else ""
