@@ -119,11 +119,7 @@ def list_plans(request: HttpRequest, project: str = "") -> QuerySet[TrainingPlan
 @router.post("/plans", response={201: PlanOut, **WRITE_ERRORS}, summary="新建培训计划 / create a plan")
 def create_plan(request: HttpRequest, payload: PlanIn) -> Status[TrainingPlan]:
     require_perm(request, Perm.TRAINING_MANAGE)
-    project = (
-        restrict(Project.objects.all(), request.user, Perm.TRAINING_MANAGE)
-        .filter(code=payload.project)
-        .first()
-    )
+    project = selectors.plan_projects(request.user).filter(code=payload.project).first()
     if project is None:
         raise ValidationError({"project": "不存在或无权限"})
     courses = selectors.visible_courses(request.user, Perm.TRAINING_MANAGE)

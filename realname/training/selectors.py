@@ -21,6 +21,7 @@ from realname.accounts.models import User
 from realname.accounts.roles import Perm, role_has
 from realname.accounts.scope import has_perm, is_platform, memberships, restrict
 from realname.admission.facts import EmploymentKey, TrainingFact, TrainingState
+from realname.orgs.models import Project
 from realname.training.models import (
     PROJECT_BOUND_LEVELS,
     Course,
@@ -306,6 +307,14 @@ def owner_companies(user: User | Any) -> list[Any]:
     if is_platform(user, Perm.TRAINING_MANAGE):
         return list(Company.objects.order_by("name"))
     return list(Company.objects.filter(pk__in=_own_company_ids(user, Perm.TRAINING_MANAGE)))
+
+
+def plan_projects(user: User | Any) -> QuerySet[Project]:
+    """The projects whose training plans the user may change: a plan binds every participant's people, so it
+    takes project-wide authority (general contractor, owner, supervisor; platform) with TRAINING_MANAGE."""
+    from realname.attendance.setup import wide_projects
+
+    return wide_projects(user, Perm.TRAINING_MANAGE)
 
 
 def visible_records(user: User | Any, perm: str = Perm.TRAINING_VIEW) -> QuerySet[TrainingRecord]:

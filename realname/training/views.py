@@ -319,15 +319,13 @@ def question_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def plan_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
     require(request, Perm.TRAINING_VIEW)
     project = scoped_get(request, Project.objects.all(), Perm.TRAINING_VIEW, public_id)
-    may_manage = has_perm(request.user, Perm.TRAINING_MANAGE) and (
-        restrict(Project.objects.filter(pk=project.pk), request.user, Perm.TRAINING_MANAGE).exists()
-    )
+    may_manage = selectors.plan_projects(request.user).filter(pk=project.pk).exists()
     courses = selectors.visible_courses(request.user, Perm.TRAINING_MANAGE).order_by("title")
     plan_form = PlanForm(request.POST if request.POST.get("form") == "plan" else None)
     item_form = PlanCourseForm(request.POST if request.POST.get("form") == "item" else None, courses=courses)
     if request.method == "POST":
         if not may_manage:
-            require(request, Perm.TRAINING_MANAGE, project)
+            raise PermissionDenied
         try:
             if request.POST.get("form") == "plan" and plan_form.is_valid():
                 services.create_plan(project=project, **plan_form.cleaned_data)
@@ -361,7 +359,8 @@ def plan_item_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
     item = scoped_get(
         request, PlanCourse.objects.select_related("plan__project"), Perm.TRAINING_VIEW, public_id
     )
-    require(request, Perm.TRAINING_MANAGE, item)
+    if not selectors.plan_projects(request.user).filter(pk=item.plan.project_id).exists():
+        raise PermissionDenied
     with transaction.atomic():
         services.remove_plan_course(item=item)
     messages.success(request, gettext("已从计划中移除"))
@@ -372,7 +371,8 @@ def plan_item_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @login_required
 def plan_delete(request: HttpRequest, public_id: UUID) -> HttpResponse:
     plan = scoped_get(request, TrainingPlan.objects.select_related("project"), Perm.TRAINING_VIEW, public_id)
-    require(request, Perm.TRAINING_MANAGE, plan)
+    if not selectors.plan_projects(request.user).filter(pk=plan.project_id).exists():
+        raise PermissionDenied
     with transaction.atomic():
         services.delete_plan(plan=plan)
     messages.success(request, gettext("培训计划已删除"))

@@ -134,3 +134,9 @@ def test_a_worker_sees_their_own_requirements(world: World, training: Training) 
     assert {r["title"] for r in rows} == {"公司级安全教育", "项目级安全教育", "班组级安全教育"}
     assert {r["state"] for r in rows} == {"not_passed"}
     assert api(world.alice).get(f"{API}/me/requirements").status_code == 403
+
+
+def test_a_subcontractor_cannot_create_a_plan_on_the_project(world: World, training: Training) -> None:
+    refused = post(api(world.bob), f"{API}/plans", {"project": "P1", "name": "乙的计划"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "project"]

@@ -286,3 +286,19 @@ def test_the_completion_page_and_a_workers_training_page(world: World, training:
         reverse("training:worker_training", args=[world.worker_a.public_id])
     ).content.decode()
     assert "班组级安全教育" in worker_page and "未通过" in worker_page
+
+
+def test_only_project_wide_managers_change_a_projects_plans(world: World, training: Training) -> None:
+    """A plan binds every participant's people: B's labour manager may read it, not change it."""
+    bob = login(world.bob)
+    url = reverse("training:plan_list", args=[world.p1.public_id])
+    assert bob.get(url).status_code == 200
+    assert bob.post(url, {"form": "plan", "name": "乙的计划"}).status_code == 403
+    item = training.items["team"]
+    assert bob.post(reverse("training:plan_item_delete", args=[item.public_id])).status_code == 403
+    assert PlanCourse.objects.filter(pk=item.pk).exists()
+    assert (
+        login(world.alice).post(reverse("training:plan_item_delete", args=[item.public_id])).status_code
+        == 302
+    )
+    assert not PlanCourse.objects.filter(pk=item.pk).exists()
