@@ -302,3 +302,69 @@ def test_only_project_wide_managers_change_a_projects_plans(world: World, traini
         == 302
     )
     assert not PlanCourse.objects.filter(pk=item.pk).exists()
+
+
+def test_every_management_page_renders_for_a_platform_admin(world: World, training: Training) -> None:
+    lesson = services.add_lesson(
+        course=training.company, title="链接", kind="link", url="https://example.com/a"
+    )
+    services.add_lesson(course=training.company, title="正文", body="第二课")
+    session = services.record_offline_session(
+        project=world.p1,
+        team=world.team_a,
+        course=training.team,
+        held_on=timezone.localdate(),
+        trainer="王安全",
+        attendees=[services.AttendeeResult(job(world), None, True)],
+    )
+    admin = login(world.admin)
+    for url in (
+        reverse("training:course_list"),
+        reverse("training:course_create"),
+        reverse("training:course_detail", args=[training.company.public_id]),
+        reverse("training:course_edit", args=[training.company.public_id]),
+        reverse("training:lesson_create", args=[training.company.public_id]),
+        reverse("training:lesson_detail", args=[lesson.public_id]),
+        reverse("training:bank_list"),
+        reverse("training:bank_create"),
+        reverse("training:bank_detail", args=[training.bank.public_id]),
+        reverse("training:plan_list", args=[world.p1.public_id]),
+        reverse("training:record_list"),
+        reverse("training:completion", args=[world.p1.public_id]),
+        reverse("training:session_list"),
+        reverse("training:session_create"),
+        reverse("training:session_detail", args=[session.public_id]),
+    ):
+        response = admin.get(url)
+        assert response.status_code == 200, url
+    link_page = admin.get(reverse("training:lesson_detail", args=[lesson.public_id])).content.decode()
+    assert "https://example.com/a" in link_page and "下一课" in link_page
+    edit = admin.post(
+        reverse("training:course_edit", args=[training.company.public_id]),
+        {
+            "title": "公司级安全教育（2026版）",
+            "training_type": "003001",
+            "level": "company",
+            "duration_minutes": "90",
+            "exam_bank": str(training.bank.public_id),
+            "exam_question_count": "6",
+            "exam_pass_mark": "70",
+            "exam_time_limit_minutes": "25",
+        },
+    )
+    assert edit.status_code == 302
+    training.company.refresh_from_db()
+    assert (training.company.title, training.company.exam_pass_mark) == ("公司级安全教育（2026版）", 70)
+    assert training.company.company == world.company_a, "the owner does not change on edit"
+
+
+def test_a_worker_sees_a_failed_attempt_with_its_reason(world: World, training: Training) -> None:
+    attempt = services.start_exam(employment=job(world), course=training.company)
+    services.submit_exam(attempt=attempt, answers={})
+    wendy = login(world.wendy)
+    page = wendy.get(reverse("training:my_attempt", args=[attempt.public_id])).content.decode()
+    assert "未通过" in page and "未达到及格分 60 分" in page
+    course_page = wendy.get(
+        reverse("training:my_course", args=[job(world).public_id, training.company.public_id])
+    ).content.decode()
+    assert "考试记录" in course_page and "0.0" in course_page
