@@ -333,8 +333,15 @@ def plan_list(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 return redirect("training:plan_list", project.public_id)
             if request.POST.get("form") == "item" and item_form.is_valid():
                 plan = _get(TrainingPlan.objects.filter(project=project), request.POST.get("plan"))
-                services.add_plan_course(plan=plan, **item_form.cleaned_data)
-                messages.success(request, gettext("课程已加入计划"))
+                data = dict(item_form.cleaned_data)
+                existing = plan.items.filter(course=data["course"]).first()
+                if existing is None:
+                    services.add_plan_course(plan=plan, **data)
+                    messages.success(request, gettext("课程已加入计划"))
+                else:  # the same course again: its rules are changed
+                    data.pop("course")
+                    services.update_plan_course(item=existing, **data)
+                    messages.success(request, gettext("计划课程的有效期与重训规则已更新"))
                 return redirect("training:plan_list", project.public_id)
         except ValidationError as exc:
             add_service_errors(item_form if request.POST.get("form") == "item" else plan_form, exc)

@@ -115,6 +115,18 @@ def test_a_manager_builds_a_course_with_lessons_a_bank_and_a_plan(world: World, 
     )
     assert response.status_code == 302
     assert PlanCourse.objects.filter(plan=training.plan, course=course, validity_months=12).exists()
+    again = alice.post(
+        reverse("training:plan_list", args=[world.p1.public_id]),
+        {
+            "form": "item",
+            "plan": str(training.plan.public_id),
+            "course": str(course.public_id),
+            "validity_months": "24",
+            "absence_limit_days": "0",
+        },
+    )
+    assert again.status_code == 302
+    assert PlanCourse.objects.get(plan=training.plan, course=course).validity_months == 24
 
 
 def test_charlie_sees_none_of_p1s_training(world: World, training: Training, tina: User) -> None:
