@@ -9,6 +9,7 @@ through training.services, whose ValidationErrors come back onto the form.
 from __future__ import annotations
 
 import os
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID
@@ -235,12 +236,56 @@ def lesson_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 
 @login_required
-def lesson_file(request: HttpRequest, public_id: UUID) -> FileResponse:
+def lesson_file(request: HttpRequest, public_id: UUID) -> HttpResponse | FileResponse:
     require(request, Perm.TRAINING_VIEW)
     lesson = _get(Lesson.objects.filter(course__in=selectors.visible_courses(request.user)), public_id)
     if not lesson.file:
         raise Http404
-    return _file_response(lesson.file, f"lesson-{lesson.public_id}")
+    wanted = _byte_range(request.headers.get("Range", ""), lesson.file.size)
+    if wanted is None:
+        whole = _file_response(lesson.file, f"lesson-{lesson.public_id}")
+        whole["Accept-Ranges"] = "bytes"
+        return whole
+    return _partial(lesson.file, wanted)
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+_MAX_CHUNK = 4 * 1024 * 1024
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """The (first, last) bytes of a single ``Range: bytes=a-b`` request (phones' video players seek with
+    it; iOS will not play a video served without it); None for no or an unusable header."""
+    match = _RANGE.match(header.strip())
+    if match is None or size <= 0 or not (match.group(1) or match.group(2)):
+        return None
+    if match.group(1):
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) else size - 1
+    else:  # the last N bytes
+        first, last = max(0, size - int(match.group(2))), size - 1
+    last = min(last, size - 1, first + _MAX_CHUNK - 1)
+    if first > last:
+        return None
+    return first, last
+
+
+def _partial(stored: FieldFile, wanted: tuple[int, int]) -> HttpResponse:
+    extension = os.path.basename(stored.name or "").rsplit(".", 1)[-1].lower()
+    if extension not in services.CONTENT_TYPES:
+        raise Http404
+    first, last = wanted
+    try:
+        with stored.open("rb") as handle:
+            handle.seek(first)
+            body = handle.read(last - first + 1)
+    except FileNotFoundError:
+        raise Http404 from None
+    response = HttpResponse(body, status=206, content_type=services.CONTENT_TYPES[extension])
+    response["Content-Range"] = f"bytes {first}-{first + len(body) - 1}/{stored.size}"
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- question banks ----------------------------------------------------------------------------------------

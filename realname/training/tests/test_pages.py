@@ -380,3 +380,21 @@ def test_a_worker_sees_a_failed_attempt_with_its_reason(world: World, training: 
         reverse("training:my_course", args=[job(world).public_id, training.company.public_id])
     ).content.decode()
     assert "考试记录" in course_page and "0.0" in course_page
+
+
+def test_a_lesson_video_is_served_in_byte_ranges_to_phones(world: World, training: Training) -> None:
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 4
+    lesson = services.add_lesson(
+        course=training.company, title="视频", kind="video", file=SimpleUploadedFile("v.mp4", mp4)
+    )
+    wendy = login(world.wendy)
+    url = reverse("training:lesson_file", args=[lesson.public_id])
+    whole = wendy.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    part = wendy.get(url, headers={"Range": "bytes=8-15"})
+    assert part.status_code == 206
+    assert part.content == mp4[8:16]
+    assert part["Content-Range"] == f"bytes 8-15/{len(mp4)}"
+    tail = wendy.get(url, headers={"Range": "bytes=-4"})
+    assert tail.content == mp4[-4:]
+    assert login(world.charlie).get(url, headers={"Range": "bytes=0-3"}).status_code == 404
