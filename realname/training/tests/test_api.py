@@ -140,3 +140,24 @@ def test_a_subcontractor_cannot_create_a_plan_on_the_project(world: World, train
     refused = post(api(world.bob), f"{API}/plans", {"project": "P1", "name": "乙的计划"})
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["loc"] == ["body", "project"]
+
+
+def test_completion_takes_the_same_number_of_queries_for_more_workers(
+    world: World, training: Training
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from realname.testing import employ, make_worker
+
+    alice = api(world.alice)
+    url = f"{API}/projects/P1/completion"
+    alice.get(url)
+    with CaptureQueriesContext(connection) as few:
+        alice.get(url)
+    for _ in range(12):
+        employ(make_worker(), world.gc_p1, team=world.team_a)
+    with CaptureQueriesContext(connection) as many:
+        body = alice.get(url).json()
+    assert body["total"] == 14
+    assert len(many.captured_queries) == len(few.captured_queries)
