@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import secrets
 import zoneinfo
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -330,43 +331,60 @@ def remove_plan_course(*, item: PlanCourse) -> None:
 # --- records -----------------------------------------------------------------------------------------------
 
 
-def _validity_months(employments: Sequence[Employment], course_id: int) -> int:
-    """The strictest validity the plans of these employments give the course (0: never expires)."""
-    plans = PlanIndex({e.project_id for e in employments})
+def _validity_months(
+    employments: Iterable[Employment], plans: PlanIndex, course_id: int, project_id: int | None
+) -> int:
+    """The strictest validity (months; 0: never expires) the plans give the course for the worker's
+    active employments — on ``project_id`` only, for a pass bound to that project."""
     months = [
         req.validity_months
         for e in employments
+        if project_id is None or e.project_id == project_id
         for req in plans.requirements(e.project_id, e.trade)
         if req.course_id == course_id and req.validity_months
     ]
     return min(months) if months else 0
 
 
-def _record_employments(record: TrainingRecord) -> list[Employment]:
-    qs = Employment.objects.filter(worker_id=record.worker_id, status=EmploymentStatus.ACTIVE)
-    if record.project_id is not None:
-        qs = qs.filter(project_id=record.project_id)
-    return list(qs)
+def _active_by_worker(worker_ids: Iterable[int]) -> dict[int, list[Employment]]:
+    found: dict[int, list[Employment]] = defaultdict(list)
+    for e in Employment.objects.filter(worker_id__in=set(worker_ids), status=EmploymentStatus.ACTIVE):
+        found[e.worker_id].append(e)
+    return found
 
 
 def _expiry(record: TrainingRecord) -> dt.datetime | None:
     if record.passed_at is None:
         return None
-    months = _validity_months(_record_employments(record), record.course_id)
+    employments = _active_by_worker([record.worker_id])[record.worker_id]
+    plans = PlanIndex({e.project_id for e in employments})
+    months = _validity_months(employments, plans, record.course_id, record.project_id)
     return add_months(record.passed_at, months) if months else None
 
 
 def refresh_expiry(*, worker_ids: Iterable[int], course_ids: Iterable[int]) -> int:
-    """Recompute the stored expiry of these workers' passes of these courses after a plan change."""
+    """Recompute the stored expiry of these workers' passes of these courses after a plan change, in three
+    queries and a bulk update whatever the number of workers."""
+    records = list(
+        TrainingRecord.objects.filter(
+            worker_id__in=set(worker_ids), course_id__in=set(course_ids), passed_at__isnull=False
+        )
+    )
+    if not records:
+        return 0
+    by_worker = _active_by_worker({r.worker_id for r in records})
+    plans = PlanIndex({e.project_id for es in by_worker.values() for e in es})
     changed = []
-    for record in TrainingRecord.objects.filter(
-        worker_id__in=set(worker_ids), course_id__in=set(course_ids), passed_at__isnull=False
-    ):
-        expires_at = _expiry(record)
+    for record in records:
+        assert record.passed_at is not None  # filtered above
+        months = _validity_months(
+            by_worker.get(record.worker_id, []), plans, record.course_id, record.project_id
+        )
+        expires_at = add_months(record.passed_at, months) if months else None
         if expires_at != record.expires_at:
             record.expires_at = expires_at
             changed.append(record)
-    TrainingRecord.objects.bulk_update(changed, ["expires_at"])
+    TrainingRecord.objects.bulk_update(changed, ["expires_at"], batch_size=1000)
     return len(changed)
 
 

@@ -346,3 +346,27 @@ def test_expiry_warnings_go_out_30_and_7_days_before_once_each(world: World, tra
     assert warn_expiring(now=expires - dt.timedelta(days=19)) == 0, "once per threshold"
     assert warn_expiring(now=expires - dt.timedelta(days=5)) == first
     assert Notification.objects.filter(recipient=safety, kind="training.expiring").count() == 2
+
+
+def test_refreshing_the_expiry_after_a_plan_change_is_bulk(world: World, training: Training) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from realname.testing import employ, make_worker
+
+    workers = [world.worker_a]
+    for _ in range(10):
+        worker = make_worker()
+        employ(worker, world.gc_p1, team=world.team_a)
+        workers.append(worker)
+    for worker in workers:
+        TrainingRecord.objects.create(worker=worker, course=training.company, passed_at=NOW)
+    training.items["company"].validity_months = 3
+    training.items["company"].save()
+    with CaptureQueriesContext(connection) as queries:
+        changed = services.refresh_expiry(
+            worker_ids=[w.pk for w in workers], course_ids=[training.company.pk]
+        )
+    assert changed == 11
+    assert len(queries.captured_queries) <= 5  # records, employments, plans, the bulk update (+ savepoint)
+    assert set(TrainingRecord.objects.values_list("expires_at", flat=True)) == {add_months(NOW, 3)}
