@@ -11,6 +11,7 @@ from realname.accounts.api_auth import ApiTokenAuth, SessionAuth
 from realname.admission.api import router as admission_router
 from realname.attendance.api import router as attendance_router
 from realname.attendance.api_corrections import router as corrections_router
+from realname.attendance.api_edge import router as attendance_edge_router
 from realname.certificates.api import router as certificates_router
 from realname.core.api_errors import install_error_handlers
 from realname.ledger.api import router as ledger_router
@@ -49,6 +50,7 @@ api.add_router("/ledger", ledger_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/attendance", attendance_router)
 api.add_router("/attendance", corrections_router)
+api.add_router("/attendance", attendance_edge_router)  # the edge agent's command queue (device-signed)
 api.add_router("/training", training_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/", admission_router)  # /projects/{code}/admission/…, /blacklist

@@ -18,6 +18,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -35,6 +36,9 @@ from realname.admission.selectors import Decided, decide_project
 from realname.core.services import create_row, update_row
 from realname.orgs.models import Company, Project
 from realname.workers.models import Employment, EmploymentStatus, Worker
+
+if TYPE_CHECKING:
+    from realname.attendance.allowlist import AllowListChange
 
 DENIED_KIND = "admission.changed"
 
@@ -74,7 +78,7 @@ def refresh(
     """Decide the project's employments again (all a sweep decides, or just ``employment_ids``), store what
     changed and tell the devices about every flip. Refreshes of one project take turns (a row lock on the
     project), so two of them cannot send the same device command twice."""
-    from realname.attendance.allowlist import AllowListChange, sync_allowlist
+    from realname.attendance.allowlist import sync_allowlist
 
     at = at or timezone.now()
     Project.objects.select_for_update().filter(pk=project.pk).first()
@@ -101,7 +105,7 @@ def refresh(
                     changed_at=at,
                 )
             )
-            sync.append(AllowListChange(employment.pk, decision.allowed, _valid_until(decision)))
+            sync.append(_change(employment.pk, decision))
             continue
         if (
             old.allowed == decision.allowed
@@ -111,13 +115,13 @@ def refresh(
             continue
         if old.allowed != decision.allowed:
             old.changed_at = at
-            sync.append(AllowListChange(employment.pk, decision.allowed, _valid_until(decision)))
+            sync.append(_change(employment.pk, decision))
             if not decision.allowed:
                 lost.append(item)
         elif decision.allowed and old.changes_at != decision.changes_at:
             # Still allowed, but until another moment (a certificate renewed): devices that carry a
             # validity window (Hikvision) are told the new one.
-            sync.append(AllowListChange(employment.pk, True, _valid_until(decision)))
+            sync.append(_change(employment.pk, decision))
         old.allowed, old.reasons, old.decided_at, old.changes_at = (
             decision.allowed,
             reasons,
@@ -137,9 +141,16 @@ def refresh(
     return RefreshResult(len(decided), len(new), flipped, len(new) + len(changed))
 
 
-def _valid_until(decision: Decision) -> dt.datetime | None:
-    """How long the devices may let an allowed worker in without hearing from us again."""
-    return decision.changes_at if decision.allowed else None
+def _change(employment_id: int, decision: Decision) -> AllowListChange:
+    """What the gates are told: allowed until the decision lapses by itself, or refused and why."""
+    from realname.attendance.allowlist import AllowListChange
+
+    return AllowListChange(
+        employment_id,
+        decision.allowed,
+        decision.changes_at if decision.allowed else None,
+        tuple(reason.message for reason in decision.reasons),
+    )
 
 
 def _report_lost(project: Project, lost: Sequence[Decided], at: dt.datetime) -> None:

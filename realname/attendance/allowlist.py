@@ -65,6 +65,7 @@ class AllowListChange:
     employment_id: int
     allowed: bool
     valid_until: dt.datetime | None = None  # when an allowed decision lapses by itself (cert expiry…)
+    reasons: tuple[str, ...] = ()  # why a denied one is refused (admission's messages), kept on the command
 
 
 @dataclass
@@ -189,6 +190,7 @@ def _command(
         person_ref=ref,
         employment_id=change.employment_id,
         origin=CommandOrigin.ALLOWLIST,
+        reason="；".join(change.reasons),
     )
     if device.kind == DeviceKind.ZKTECO:
         fields: dict[str, str] = {"pin": ref}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import datetime as dt
 import uuid
 from typing import Literal
@@ -248,7 +249,10 @@ def attach_evidence(request: HttpRequest, payload: EvidenceIn, correction_id: st
         content = base64.b64decode(payload.data, validate=False)
     except (binascii.Error, ValueError):
         raise ValidationError({"data": "不是有效的 base64 编码"}) from None
-    upload = SimpleUploadedFile(payload.name.strip(), content)
+    name = payload.name.strip()
+    if not name or name in {".", ".."} or os.path.basename(name) != name or not name.isprintable():
+        raise ValidationError({"name": "文件名无效：请给出不含路径的文件名，如 证明.jpg"})
+    upload = SimpleUploadedFile(name, content)
     return _out(corrections.attach_evidence(correction=correction, evidence=upload, user=request.user))
 
 

@@ -296,6 +296,7 @@ class DeviceCommand(models.Model):
         "workers.Employment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     origin = models.CharField(max_length=10, choices=CommandOrigin.choices, default=CommandOrigin.MANUAL)
+    reason = models.TextField(blank=True)  # why: an allow-list removal names the admission reasons
     status = models.CharField(max_length=10, choices=CommandStatus.choices, default=CommandStatus.QUEUED)
     return_code = models.IntegerField(null=True, blank=True)
     result = models.TextField(blank=True)

@@ -412,6 +412,7 @@ def device_statuses(
         DeviceCommand.objects.filter(
             device_id__in=ids, status__in=[CommandStatus.QUEUED, CommandStatus.SENT, CommandStatus.FAILED]
         )
+        .exclude(status=CommandStatus.SENT, superseded_at__isnull=False)  # replaced: never answered, fine
         .order_by()
         .values("device_id", "status")
         .annotate(n=Count("id"))

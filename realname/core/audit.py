@@ -51,6 +51,17 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
+# Rows about a person (not a project): their entries are filed like the person's own, see _scope_of.
+_FILED_UNDER_THE_WORKER = {
+    "workers.Worker",
+    "workers.BankAccount",
+    "certificates.Certificate",
+    "certificates.CertificateScan",
+    "certificates.CertificateReview",
+}
+_ABOUT_A_CERTIFICATE = {"certificates.CertificateScan", "certificates.CertificateReview"}
+
+
 def _scope_of(obj: models.Model) -> tuple[int | None, int | None]:
     project_id = getattr(obj, "project_id", None)
     company_id = getattr(obj, "company_id", None)
@@ -59,7 +70,9 @@ def _scope_of(obj: models.Model) -> tuple[int | None, int | None]:
     if obj._meta.label == "orgs.Company":
         company_id = obj.pk
     worker: Any = obj if obj._meta.label == "workers.Worker" else getattr(obj, "worker", None)
-    if worker is not None and obj._meta.label in {"workers.Worker", "workers.BankAccount"}:
+    if worker is None and obj._meta.label in _ABOUT_A_CERTIFICATE:
+        worker = obj.certificate.worker  # type: ignore[attr-defined]
+    if worker is not None and obj._meta.label in _FILED_UNDER_THE_WORKER:
         # A person belongs to no project; file their entries under the registering company and the project
         # they are on now, so the people who manage them there can read the trail.
         company_id = worker.registered_by_company_id

@@ -129,6 +129,7 @@ class DemoResult:
     punches: int = 0  # demo gate punches of the last 30 days (new ones on this run: new_punches)
     new_punches: int = 0
     notifications: int = 0
+    admission: list[tuple[str, int, int]] = field(default_factory=list)  # project, allowed, refused
 
 
 def _company(seed: int, name: str, region: str, registered_by: Company | None = None) -> Company:
@@ -401,7 +402,54 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
         attendance = seed_attendance(seed=seed)
         result.punches, result.new_punches = attendance.punches, attendance.new
         result.notifications = run_warnings().notified.created
+        result.admission = _seed_admission(list(projects.values()))
     return result
+
+
+# Every this-many-th demo worker (by key) is left with an unchecked identity, so the demo shows refusals.
+UNCHECKED_EVERY = 40
+BLACKLIST_REASON = "多次违章动火作业，经安全教育后仍不改正"
+
+
+def _seed_admission(projects: list[Project]) -> list[tuple[str, int, int]]:
+    """Identities checked (but a few), the training plans and passes, the certificates, one blacklisting;
+    then every employment decided and the gates' allow-lists queued. Returns (project, allowed, denied)."""
+    from realname.admission import services as admission_services
+    from realname.admission.models import AdmissionStatus, BlacklistEntry
+    from realname.certificates.demo import seed_certificates
+    from realname.training.demo import seed_training
+    from realname.workers.models import IdentityCheck
+
+    on_site = Employment.objects.filter(project__in=projects, status="active")
+    for worker in Worker.objects.filter(pk__in=on_site.values("worker_id"), identity_checked_at__isnull=True):
+        if worker.pk % UNCHECKED_EVERY != 7:
+            worker_services.verify_identity(worker=worker, method=IdentityCheck.CARD_READER)
+    for project in projects:
+        seed_training(project)
+        seed_certificates(project)
+    first = projects[0]
+    carpenter = (
+        Employment.objects.filter(project=first, status="active", team__name="木工一班")
+        .select_related("worker")
+        .order_by("pk")
+        .first()
+    )
+    if carpenter is not None and not BlacklistEntry.objects.filter(worker=carpenter.worker).exists():
+        admission_services.add_to_blacklist(
+            worker=carpenter.worker,
+            level="project",
+            project=first,
+            reason=BLACKLIST_REASON,
+            starts_on=TODAY - dt.timedelta(days=3),
+        )
+    counts = []
+    for project in projects:
+        admission_services.refresh(project)
+        statuses = AdmissionStatus.objects.filter(project=project)
+        counts.append(
+            (project.code, statuses.filter(allowed=True).count(), statuses.filter(allowed=False).count())
+        )
+    return counts
 
 
 def _devices(project: Project) -> list[DemoDevice]:

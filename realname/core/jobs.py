@@ -15,8 +15,9 @@
   each flip reaches the project's gate devices (allow-list commands);
 * ``training.retakes`` — project-level training passes of workers away longer than the plan allows are
   marked for a retake;
-* ``safety.warnings`` — certificates 30 and 7 days before expiry or review and on expiry, and refused
-  workers' punches at the gate, as notifications (each sent once).
+* ``safety.warnings`` — certificates 30 and 7 days before expiry or review and on expiry, required
+  training passes 30 and 7 days before they run out, and refused workers' punches at the gate, as
+  notifications (each sent once).
 
 Every job is idempotent (see realname/core/worker.py); each also has its own command for running by hand:
 ``close_days``, ``ledger_checkpoint``, ``attendance_warnings``.
@@ -126,12 +127,14 @@ def mark_training_retakes() -> str:
 def run_safety_warnings() -> str:
     from realname.admission.warnings import report_denied_punches
     from realname.certificates.jobs import run_certificate_warnings
+    from realname.training.jobs import warn_expiring
 
     certificates = run_certificate_warnings()
+    training = warn_expiring()
     denied = report_denied_punches().created
-    if not (certificates or denied):
+    if not (certificates or training or denied):
         return ""
-    return f"{certificates} certificate notifications, {denied} refused-at-gate notifications"
+    return f"{certificates} certificate, {training} training expiry, {denied} refused-at-gate notifications"
 
 
 def default_jobs() -> list[Job]:

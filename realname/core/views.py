@@ -10,17 +10,30 @@ from django.shortcuts import render
 from realname.accounts.roles import Perm
 from realname.accounts.scope import memberships, restrict
 from realname.orgs.models import Project
-from realname.workers.models import Employment
+from realname.workers.models import Employment, Worker
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     projects = restrict(Project.objects.all(), request.user, Perm.ORGS_VIEW).order_by("code")[:20]
     on_site = restrict(Employment.objects.filter(status="active"), request.user, Perm.WORKERS_VIEW).count()
+    # A worker's own page: may they enter each site, and why not; their training (the phone pages).
+    own = None
+    if getattr(request.user, "is_authenticated", False) and Worker.objects.filter(user=request.user).exists():
+        own = list(
+            Employment.objects.filter(worker__user=request.user, status="active").select_related(
+                "project", "admission"
+            )
+        )
     return render(
         request,
         "core/home.html",
-        {"projects": projects, "on_site": on_site, "memberships": memberships(request.user)},
+        {
+            "projects": projects,
+            "on_site": on_site,
+            "memberships": memberships(request.user),
+            "own_employments": own,
+        },
     )
 
 

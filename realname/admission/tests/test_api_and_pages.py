@@ -196,3 +196,12 @@ def test_the_identity_check_api_records_it_and_refuses_a_made_up_method(world: W
         login(world.reggie).post(url, {"method": "card_reader"}, content_type="application/json").status_code
         == 403
     )
+
+
+def test_a_worker_sees_their_own_admission_and_training_link_on_the_home_page(world: World) -> None:
+    services.refresh(world.p1)
+    page = login(world.wendy).get("/").content.decode()  # wendy is worker_a's account
+    assert "我的准入" in page and "不准入" in page
+    assert "身份未核验（证件原件、读卡器或人证比对）" in page
+    assert reverse("training:my_training") in page
+    assert "我的准入" not in login(world.alice).get("/").content.decode()

@@ -359,6 +359,10 @@ def test_the_api_takes_evidence_as_base64_from_the_requester(world: World) -> No
     assert fake.status_code == 422
     assert fake.json()["detail"] == [{"loc": ["body", "evidence"], "msg": "文件内容与扩展名 .jpg 不符"}]
     assert api(world.alice).post(url, evidence("a.png", PNG), content_type=json_).status_code == 403
+    for bad_name in ("\r", "..", "../a.png", "dir/a.png"):
+        refused = api(world.wendy).post(url, evidence(bad_name, PNG), content_type=json_)
+        assert refused.status_code == 422, (bad_name, refused.status_code)
+        assert refused.json()["detail"][0]["loc"] == ["body", "name"]
     ok = api(world.wendy).post(url, evidence("a.png", PNG), content_type=json_)
     assert ok.status_code == 200, ok.content
     assert ok.json()["has_evidence"] is True

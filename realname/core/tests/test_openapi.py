@@ -20,8 +20,8 @@ from realname.workers.models import Employment
 pytestmark = pytest.mark.django_db
 
 SCHEMA = realname_api.get_openapi_schema(path_prefix="/api/v1/")
-# Endpoints a user token opens. The device-signed batch endpoint (no "security" entry: the device signs each
-# request) is fuzzed with signed junk in realname/attendance/tests/test_native_api.py.
+# Endpoints a user token opens. The device-signed endpoints (no "security" entry: the device signs each
+# request) are tested with signed junk in realname/attendance/tests/test_native_api.py and test_api_edge.py.
 CREATE_PATHS = sorted(
     path for path, methods in SCHEMA["paths"].items() if "post" in methods and methods["post"].get("security")
 )
@@ -32,8 +32,12 @@ DEVICE_SIGNED_PATHS = sorted(
 )
 
 
-def test_only_the_device_batch_endpoint_is_open_without_a_user_token() -> None:
-    assert DEVICE_SIGNED_PATHS == ["/api/v1/attendance/events"]
+def test_only_the_device_signed_endpoints_are_open_without_a_user_token() -> None:
+    # The native batch and the edge agent's command results; both fuzzed with signed junk in their tests.
+    assert DEVICE_SIGNED_PATHS == [
+        "/api/v1/attendance/devices/{serial}/commands/{command_id}/result",
+        "/api/v1/attendance/events",
+    ]
 
 
 def test_the_openapi_document_lists_every_endpoint(world: World) -> None:
@@ -192,6 +196,33 @@ def _path_for(path: str, world: World) -> str:
             requested_by=world.wendy,
         )
         values["correction_id"] = correction.public_id
+    if "{entry_id}" in path:
+        # A standing blacklist entry alice may take off, so the junk reaches the removal service.
+        from realname.admission.services import add_to_blacklist
+
+        entry = add_to_blacklist(
+            worker=world.worker_a,
+            level="project",
+            project=world.p1,
+            reason="测试",
+            starts_on=dt.date(2026, 1, 1),
+        )
+        values["entry_id"] = entry.public_id
+    if "{certificate_id}" in path:
+        # A real certificate of alice's worker, so the junk reaches the verify and review services.
+        from realname.certificates.models import CertificateType
+        from realname.certificates.services import add_certificate
+
+        certificate = add_certificate(
+            worker=world.worker_a,
+            type=CertificateType.objects.get(code="YJ-DG-DY"),
+            number="T2026000001",
+            holder_name=world.worker_a.name,
+            holder_id_number=world.worker_a.id_number(),
+            issuing_authority="测试发证机关",
+            issue_date=dt.date(2025, 1, 1),
+        )
+        values["certificate_id"] = certificate.public_id
     return path.format(**values)
 
 

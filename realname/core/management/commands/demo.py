@@ -43,6 +43,12 @@ class Command(BaseCommand):
             f"已生成日考勤、月度考勤表和 {result.notifications} 条新预警通知"
             "（用 labour、pm、team_leader 或 safety 登录查看“考勤”“通知”）。"
         )
+        for code, allowed, denied in result.admission:
+            self.stdout.write(
+                f"演示准入：{code} 准入 {allowed} 人、不准入 {denied} 人"
+                "（未核验身份、未通过培训、缺证、超龄、黑名单等，原因见项目“准入名单”与花名册），"
+                "闸机白名单命令已排队。"
+            )
         self.stdout.write("")
         if not options["no_serve"]:
             self.stdout.write(f"在浏览器打开 http://{options['addr']}/ （Ctrl+C 停止）")
