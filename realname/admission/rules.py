@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from realname.admission.facts import CertificateFact, CertificateState, TrainingFact, TrainingState
 
@@ -48,25 +47,25 @@ class Code(StrEnum):
 # Chinese message templates per code; ``params`` fill them. gettext at render time, so the English UI
 # shows the English text of the same reason.
 _TEMPLATES: dict[str, str] = {
-    Code.NOT_REGISTERED: N_("未登记实名信息"),
-    Code.IDENTITY_UNVERIFIED: N_("身份未核验（证件原件、读卡器或人证比对）"),
-    Code.NO_EMPLOYMENT: N_("未在本项目登记进场"),
-    Code.EMPLOYMENT_NOT_STARTED: N_("进场日期为 {entry_date}，尚未进场"),
-    Code.EMPLOYMENT_ENDED: N_("已于 {exit_date} 退场"),
-    Code.NO_CONTRACT: N_("没有在有效期内的已签订劳动合同"),
-    Code.TRAINING_NOT_PASSED: N_("未通过培训：{course}"),
-    Code.TRAINING_EXPIRED: N_("培训已过期：{course}（{expired_at} 到期）"),
-    Code.TRAINING_RETAKE: N_("离场时间过长，需重新参加培训：{course}"),
-    Code.CERTIFICATE_MISSING: N_("缺少特种作业证书：{requirement}"),
-    Code.CERTIFICATE_EXPIRED: N_("证书已过期：{requirement} {number}（{expires_on} 到期）"),
-    Code.CERTIFICATE_REVIEW_OVERDUE: N_(
+    Code.NOT_REGISTERED: gettext_noop("未登记实名信息"),
+    Code.IDENTITY_UNVERIFIED: gettext_noop("身份未核验（证件原件、读卡器或人证比对）"),
+    Code.NO_EMPLOYMENT: gettext_noop("未在本项目登记进场"),
+    Code.EMPLOYMENT_NOT_STARTED: gettext_noop("进场日期为 {entry_date}，尚未进场"),
+    Code.EMPLOYMENT_ENDED: gettext_noop("已于 {exit_date} 退场"),
+    Code.NO_CONTRACT: gettext_noop("没有在有效期内的已签订劳动合同"),
+    Code.TRAINING_NOT_PASSED: gettext_noop("未通过培训：{course}"),
+    Code.TRAINING_EXPIRED: gettext_noop("培训已过期：{course}（{expired_at} 到期）"),
+    Code.TRAINING_RETAKE: gettext_noop("离场时间过长，需重新参加培训：{course}"),
+    Code.CERTIFICATE_MISSING: gettext_noop("缺少特种作业证书：{requirement}"),
+    Code.CERTIFICATE_EXPIRED: gettext_noop("证书已过期：{requirement} {number}（{expires_on} 到期）"),
+    Code.CERTIFICATE_REVIEW_OVERDUE: gettext_noop(
         "证书逾期未复审：{requirement} {number}（应于 {next_review_on} 前复审）"
     ),
-    Code.CERTIFICATE_UNVERIFIED: N_("证书未经核验：{requirement} {number}"),
-    Code.BLACKLISTED: N_("已列入{level}黑名单（{starts_on} 起，{until}）：{reason}"),
-    Code.AGE_UNKNOWN: N_("出生日期不详，无法核对年龄要求"),
-    Code.AGE_BELOW_MINIMUM: N_("年龄 {age} 岁，低于{policy}规定的 {min_age} 岁"),
-    Code.AGE_ABOVE_MAXIMUM: N_("年龄 {age} 岁，超过{policy}规定的 {max_age} 岁"),
+    Code.CERTIFICATE_UNVERIFIED: gettext_noop("证书未经核验：{requirement} {number}"),
+    Code.BLACKLISTED: gettext_noop("已列入{level}黑名单（{starts_on} 起，{until}）：{reason}"),
+    Code.AGE_UNKNOWN: gettext_noop("出生日期不详，无法核对年龄要求"),
+    Code.AGE_BELOW_MINIMUM: gettext_noop("年龄 {age} 岁，低于{policy}规定的 {min_age} 岁"),
+    Code.AGE_ABOVE_MAXIMUM: gettext_noop("年龄 {age} 岁，超过{policy}规定的 {max_age} 岁"),
 }
 
 
@@ -111,9 +110,9 @@ class BlacklistLevel(StrEnum):
 
 
 _LEVEL_WORDS: dict[str, str] = {
-    BlacklistLevel.PLATFORM: N_("平台"),
-    BlacklistLevel.COMPANY: N_("企业"),
-    BlacklistLevel.PROJECT: N_("项目"),
+    BlacklistLevel.PLATFORM: gettext_noop("平台"),
+    BlacklistLevel.COMPANY: gettext_noop("企业"),
+    BlacklistLevel.PROJECT: gettext_noop("项目"),
 }
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import datetime as dt
+import os
 import uuid
 from typing import Literal
 from zoneinfo import ZoneInfo

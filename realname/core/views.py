@@ -7,6 +7,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from realname.accounts.models import User
 from realname.accounts.roles import Perm
 from realname.accounts.scope import memberships, restrict
 from realname.orgs.models import Project
@@ -19,9 +20,10 @@ def home(request: HttpRequest) -> HttpResponse:
     on_site = restrict(Employment.objects.filter(status="active"), request.user, Perm.WORKERS_VIEW).count()
     # A worker's own page: may they enter each site, and why not; their training (the phone pages).
     own = None
-    if getattr(request.user, "is_authenticated", False) and Worker.objects.filter(user=request.user).exists():
+    user = request.user
+    if isinstance(user, User) and Worker.objects.filter(user=user).exists():
         own = list(
-            Employment.objects.filter(worker__user=request.user, status="active").select_related(
+            Employment.objects.filter(worker__user=user, status="active").select_related(
                 "project", "admission"
             )
         )

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from realname.accounts.models import User
 from realname.admission.changes import inputs_changed
@@ -186,7 +187,8 @@ def _check_question(
 ) -> tuple[list[str], list[int]]:
     options = [str(o).strip() for o in options if str(o).strip()]
     if kind == QuestionKind.TRUE_FALSE:
-        options = [_("正确"), _("错误")]
+        # The two answers of a true/false question, stored in the author's language (question text is data).
+        options = [pgettext("true/false answer", "正确"), pgettext("true/false answer", "错误")]
     if not text.strip():
         raise ValidationError({"text": _("请填写题目")})
     if len(options) < 2:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from realname.admission import services
 from realname.admission.models import AgePolicy, BlacklistEntry
@@ -205,3 +206,65 @@ def test_a_worker_sees_their_own_admission_and_training_link_on_the_home_page(wo
     assert "身份未核验（证件原件、读卡器或人证比对）" in page
     assert reverse("training:my_training") in page
     assert "我的准入" not in login(world.alice).get("/").content.decode()
+
+
+def test_every_reason_reads_the_same_on_the_roster_the_api_and_the_gates_queue(world: World) -> None:
+    """One stored decision carrying every reason code: each message shows on the roster and the admission
+    page, each code and message in the allow-list API, and each message beside the gate's removal."""
+    from django.utils import timezone
+
+    from realname.admission.models import AdmissionStatus
+    from realname.admission.rules import Code, Reason
+    from realname.attendance import services as attendance
+    from realname.attendance.allowlist import AllowListChange, sync_allowlist
+    from realname.attendance.models import DeviceKind
+
+    params = {
+        "entry_date": "2026-12-01",
+        "exit_date": "2026-10-31",
+        "course": "项目级安全教育",
+        "expired_at": "2026-10-01T08:00",
+        "requirement": "建筑电工（住建）",
+        "number": "建(电)001",
+        "expires_on": "2026-10-01",
+        "next_review_on": "2026-09-01",
+        "level": "project",
+        "starts_on": "2026-01-01",
+        "ends_on": "",
+        "reason": "酒后上岗",
+        "age": "61",
+        "policy": "上海：男性 18–59 周岁",
+        "min_age": "18",
+        "max_age": "59",
+    }
+    reasons = [Reason(code, params) for code in Code]
+    b = Employment.objects.get(worker=world.worker_b, project=world.p1)
+    now = timezone.now()
+    AdmissionStatus.objects.create(
+        employment=b,
+        project=world.p1,
+        worker=world.worker_b,
+        allowed=False,
+        reasons=[r.as_json() for r in reasons],
+        decided_at=now,
+        changed_at=now,
+    )
+    gate = attendance.register_device(project=world.p1, kind=DeviceKind.ZKTECO, serial="ZKALL1", name="东门")
+    attendance.map_person(project=world.p1, ref_kind="pin", ref="5", employment=b)
+    sync_allowlist(
+        project=world.p1, changes=[AllowListChange(b.pk, False, None, tuple(r.message for r in reasons))]
+    )
+    client = login(world.alice)
+    roster = client.get(reverse("workers:employment_list"), {"project": world.p1.public_id}).content.decode()
+    page = client.get(reverse("admission:project", kwargs={"code": "P1"})).content.decode()
+    queue = client.get(
+        reverse("attendance:device_commands", kwargs={"device_id": gate.public_id})
+    ).content.decode()
+    listed = client.get("/api/v1/projects/P1/admission", {"allowed": "false"}).json()["items"][0]["reasons"]
+    assert [r["code"] for r in listed] == [str(code) for code in Code]
+    for reason, shown in zip(reasons, listed, strict=True):
+        message = reason.message
+        assert shown["message"] == message
+        assert "{" not in message
+        for surface, html in (("roster", roster), ("admission page", page), ("gate queue", queue)):
+            assert escape(message) in html, (surface, reason.code)

@@ -319,3 +319,16 @@ def test_blacklist_reason_says_where_when_and_why() -> None:
         {"level": "company", "starts_on": "2026-05-01", "ends_on": "", "reason": "恶意讨薪冲击工地"},
     )
     assert reason.message == "已列入企业黑名单（2026-05-01 起，至解除为止）：恶意讨薪冲击工地"
+
+
+def test_reasons_read_in_english_when_the_user_switches() -> None:
+    from django.utils import translation
+
+    reason = Reason(Code.AGE_ABOVE_MAXIMUM, {"age": "61", "policy": "Shanghai", "max_age": "59"})
+    with translation.override("en"):
+        assert reason.message == "Aged 61, over the 59 set by Shanghai"
+        blacklisted = Reason(
+            Code.BLACKLISTED, {"level": "company", "starts_on": "2026-05-01", "ends_on": "", "reason": "x"}
+        )
+        assert blacklisted.message == "On the Company blacklist (from 2026-05-01, until removed): x"
+    assert reason.message == "年龄 61 岁，超过Shanghai规定的 59 岁"

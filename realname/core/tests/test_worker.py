@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -94,6 +95,9 @@ def test_the_default_schedule_has_every_job() -> None:
         "ledger.checkpoint",
         "attendance.warnings",
         "notifications.deliver",
+        "training.retakes",
+        "admission.refresh",
+        "safety.warnings",
     ]
 
 
@@ -232,3 +236,32 @@ def test_every_job_runs_once_on_a_real_site(world: World, gate: Device) -> None:
     assert DayRecord.objects.filter(work_date=MONDAY).exists()
     assert Checkpoint.objects.filter(tree_size=2).exists()
     assert "notifications created" in lines[4]  # the gate silent since Monday morning
+
+
+@pytest.mark.django_db
+def test_the_admission_job_works_off_the_queue_then_sweeps_each_project_once_a_day(world: World) -> None:
+    from realname.admission.models import AdmissionStatus, AdmissionSweep, Recheck
+    from realname.workers import services as worker_services
+
+    worker_services.verify_identity(worker=world.worker_a, method="card_reader")
+    assert Recheck.objects.exists()
+    out = StringIO()
+    call_command("worker", "--once", "--only", "admission.refresh", stdout=out)
+    assert not Recheck.objects.exists()
+    assert AdmissionSweep.objects.count() == 2  # both projects swept after their local midnight
+    assert AdmissionStatus.objects.count() == 3  # every employment on site decided
+    assert "admission.refresh: ok" in out.getvalue() and "decided" in out.getvalue()
+    again = StringIO()
+    call_command("worker", "--once", "--only", "admission.refresh", stdout=again)
+    assert "decided" not in again.getvalue()  # nothing queued, nothing due, swept today already
+
+
+@pytest.mark.django_db
+def test_the_safety_job_reports_refused_punches_once(world: World, gate: Device) -> None:
+    from realname.admission.services import refresh
+
+    refresh(world.p1)  # worker_a is refused: identity unchecked, contract unsigned
+    today = dt.datetime.now(dt.UTC).astimezone(ZoneInfo(world.p1.time_zone)).date()
+    _punches(world, gate, today, ("00:01",))
+    assert "1 refused-at-gate" in jobs.run_safety_warnings()
+    assert jobs.run_safety_warnings() == ""
