@@ -121,6 +121,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "realname.notifications.context.inbox",
+                "realname.accounts.context.self_service",
             ],
         },
     },

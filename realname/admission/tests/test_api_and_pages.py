@@ -268,3 +268,11 @@ def test_every_reason_reads_the_same_on_the_roster_the_api_and_the_gates_queue(w
         assert "{" not in message
         for surface, html in (("roster", roster), ("admission page", page), ("gate queue", queue)):
             assert escape(message) in html, (surface, reason.code)
+
+
+def test_a_worker_gets_the_self_service_menu_and_office_staff_the_full_one(world: World) -> None:
+    worker_page = login(world.wendy).get("/").content.decode()
+    assert reverse("training:my_training") in worker_page
+    assert reverse("core:audit_list") not in worker_page and reverse("workers:import") not in worker_page
+    office = login(world.alice).get("/").content.decode()
+    assert reverse("core:audit_list") in office and reverse("admission:blacklist") in office

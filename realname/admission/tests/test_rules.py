@@ -232,7 +232,8 @@ def test_nothing_changes_before_the_named_moment_and_the_reasons_do_at_it(
     if decision.changes_at is None:
         return
     assert decision.changes_at > at
-    between = at + (decision.changes_at - at) * millionths // 1_000_000  # exact: strictly before
+    span = (decision.changes_at - at) // dt.timedelta(microseconds=1)
+    between = at + dt.timedelta(microseconds=span * millionths // 1_000_000)  # exact: strictly before
     assert decide(facts, between, TZ).reasons == decision.reasons
     assert decide(facts, decision.changes_at, TZ).reasons != decision.reasons
 
