@@ -156,7 +156,7 @@ class DayRecord(models.Model):
     # employment is a database foreign key: PostgreSQL checks each key row by row at commit, and for a month
     # of days the two repeated checks cost a third of storing the row. The ORM still cascades deletes.
     # No single-column index where the composite ones start with the column (project × date, the unique
-    # employment × date).
+    # employment × date), and none on the worker.
     project = models.ForeignKey(
         "orgs.Project",
         on_delete=models.CASCADE,
@@ -168,7 +168,11 @@ class DayRecord(models.Model):
         "workers.Employment", on_delete=models.CASCADE, related_name="day_records", db_index=False
     )
     worker = models.ForeignKey(
-        "workers.Worker", on_delete=models.CASCADE, related_name="day_records", db_constraint=False
+        "workers.Worker",
+        on_delete=models.CASCADE,
+        related_name="day_records",
+        db_constraint=False,
+        db_index=False,  # filters by worker go through the employment (scope's path), as for events
     )
     work_date = models.DateField(_("工作日"))
     day_kind = models.CharField(_("日期类型"), max_length=20, choices=DayKindChoice.choices)
