@@ -414,6 +414,11 @@ BLACKLIST_REASON = "多次违章动火作业，经安全教育后仍不改正"
 def _seed_admission(projects: list[Project]) -> list[tuple[str, int, int]]:
     """Identities checked (but a few), the training plans and passes, the certificates, one blacklisting;
     then every employment decided and the gates' allow-lists queued. Returns (project, allowed, denied)."""
+    with transaction.atomic():  # the rechecks these changes queue are worked off once, after the commit
+        return _seed_admission_data(projects)
+
+
+def _seed_admission_data(projects: list[Project]) -> list[tuple[str, int, int]]:
     from realname.admission import services as admission_services
     from realname.admission.models import AdmissionStatus, BlacklistEntry
     from realname.certificates.demo import seed_certificates
