@@ -27,13 +27,14 @@ def inputs_changed(*, worker_ids: Iterable[int], after_commit: bool = True) -> N
     now = timezone.now()
     insert_rows(Recheck, [{"worker_id": worker_id, "created_at": now} for worker_id in ids], now)
     if after_commit:
-        transaction.on_commit(_work_off_queue)
+        transaction.on_commit(lambda: _work_off_queue(ids))
 
 
-def _work_off_queue() -> None:
+def _work_off_queue(worker_ids: list[int]) -> None:
+    """These workers' rechecks, right after the commit (others — an import's — are the job's)."""
     from realname.admission.services import process_rechecks
 
     try:
-        process_rechecks()
+        process_rechecks(worker_ids=worker_ids)
     except Exception:  # the queue keeps the work; the worker's job retries it
         logger.exception("admission recheck after commit failed")

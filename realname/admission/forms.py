@@ -8,7 +8,8 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from realname.admission.models import AgePolicy, BlacklistLevel, TradeRiskClass
+from realname.admission.models import AgePolicy, BlacklistLevel, RiskClass
+from realname.core import dictionaries
 from realname.orgs.models import Company, Project
 
 
@@ -66,7 +67,8 @@ class AgePolicyForm(forms.ModelForm):
         return data
 
 
-class TradeRiskForm(forms.ModelForm):
-    class Meta:
-        model = TradeRiskClass
-        fields = ["trade", "risk_class"]
+class TradeRiskForm(forms.Form):
+    """Set a trade's risk class, whether or not it is listed yet (a plain form: no unique check)."""
+
+    trade = forms.ChoiceField(label=_("工种"), choices=dictionaries.choices("trades"))
+    risk_class = forms.ChoiceField(label=_("风险类别"), choices=RiskClass.choices)

@@ -12,6 +12,7 @@ Dates are the project's local calendar dates; instants are timezone-aware.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -20,6 +21,7 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from realname.admission.facts import CertificateFact, CertificateState, TrainingFact, TrainingState
+from realname.core.masking import mask_id_number
 
 
 class Code(StrEnum):
@@ -40,6 +42,7 @@ class Code(StrEnum):
     CERTIFICATE_UNVERIFIED = "certificate_unverified"
     BLACKLISTED = "blacklisted"
     AGE_UNKNOWN = "age_unknown"
+    AGE_SEX_UNKNOWN = "age_sex_unknown"
     AGE_BELOW_MINIMUM = "age_below_minimum"
     AGE_ABOVE_MAXIMUM = "age_above_maximum"
 
@@ -64,6 +67,7 @@ _TEMPLATES: dict[str, str] = {
     Code.CERTIFICATE_UNVERIFIED: gettext_noop("证书未经核验：{requirement} {number}"),
     Code.BLACKLISTED: gettext_noop("已列入{level}黑名单（{starts_on} 起，{until}）：{reason}"),
     Code.AGE_UNKNOWN: gettext_noop("出生日期不详，无法核对年龄要求"),
+    Code.AGE_SEX_UNKNOWN: gettext_noop("性别未登记，无法核对分性别的年龄要求（请在工人信息中补填性别）"),
     Code.AGE_BELOW_MINIMUM: gettext_noop("年龄 {age} 岁，低于{policy}规定的 {min_age} 岁"),
     Code.AGE_ABOVE_MAXIMUM: gettext_noop("年龄 {age} 岁，超过{policy}规定的 {max_age} 岁"),
 }
@@ -135,6 +139,9 @@ class AgeRule:
     policy: str  # the policy's name, for the message
     min_age: int | None = None
     max_age: int | None = None
+    # A line for one sex, given because the worker's sex is not recorded: it cannot be applied, and that
+    # is itself a reason (a policy that differs by sex cannot be checked without it).
+    sex_specific: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +238,7 @@ def decide(facts: Facts, at: dt.datetime, tz: dt.tzinfo) -> Decision:
 
     if employment is not None:
         _contract(facts.contracts, today, reasons, flips_on)
-    _training(facts.training, at, reasons, boundaries)
+    _training(facts.training, at, tz, reasons, boundaries)
     _certificates(facts.certificates, today, reasons, flips_on)
     _blacklist(facts.blacklist, today, reasons, flips_on)
     _age(facts.birth_date, facts.age_rules, today, reasons, flips_on)
@@ -262,7 +269,11 @@ def _contract(
 
 
 def _training(
-    training: Iterable[TrainingFact], at: dt.datetime, reasons: list[Reason], boundaries: list[dt.datetime]
+    training: Iterable[TrainingFact],
+    at: dt.datetime,
+    tz: dt.tzinfo,
+    reasons: list[Reason],
+    boundaries: list[dt.datetime],
 ) -> None:
     for fact in training:
         state = fact.state
@@ -274,7 +285,7 @@ def _training(
         elif state is TrainingState.NOT_PASSED:
             reasons.append(Reason(Code.TRAINING_NOT_PASSED, {"course": fact.title}))
         elif state is TrainingState.EXPIRED:
-            expired = fact.expires_at.isoformat(timespec="minutes") if fact.expires_at else ""
+            expired = f"{fact.expires_at.astimezone(tz):%Y-%m-%d %H:%M}" if fact.expires_at else ""
             reasons.append(Reason(Code.TRAINING_EXPIRED, {"course": fact.title, "expired_at": expired}))
         else:
             reasons.append(Reason(Code.TRAINING_RETAKE, {"course": fact.title}))
@@ -307,11 +318,20 @@ def _certificates(
             continue
         params = {
             "requirement": fact.requirement,
-            "number": fact.number,
+            "number": _shown_number(fact.number),
             "expires_on": _day(fact.expires_on) if fact.expires_on else "",
             "next_review_on": _day(fact.next_review_on) if fact.next_review_on else "",
         }
         reasons.append(Reason(_CERTIFICATE_CODES[state], params))
+
+
+# A certificate number that is (or contains) an ID number — the 应急管理 操作证 is numbered with the
+# holder's 公民身份号码 — is masked in reasons: they reach rosters, gate queues, e-mail and SMS.
+_ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
+
+
+def _shown_number(number: str) -> str:
+    return _ID_LIKE.sub(lambda match: mask_id_number(match.group(0)), number)
 
 
 def _blacklist(
@@ -343,6 +363,9 @@ def _age(
     if birth_date is None:
         reasons.append(Reason(Code.AGE_UNKNOWN))
         return
+    if any(rule.sex_specific for rule in bounded):
+        reasons.append(Reason(Code.AGE_SEX_UNKNOWN))
+        bounded = [rule for rule in bounded if not rule.sex_specific]
     age = age_on(birth_date, today)
     refused = False
     for rule in bounded:

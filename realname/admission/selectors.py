@@ -48,10 +48,17 @@ def age_policy(project: Project) -> list[AgePolicy]:
 
 
 def _age_rules(policy: Sequence[AgePolicy], sex: str, risk: str) -> list[AgeRule]:
+    """The lines that concern a worker of ``sex`` in ``risk`` work. With no sex recorded, the lines for one
+    sex come flagged ``sex_specific`` (the decision then says the sex is missing)."""
     return [
-        AgeRule(policy=line.name, min_age=line.min_age, max_age=line.max_age)
+        AgeRule(
+            policy=line.name,
+            min_age=line.min_age,
+            max_age=line.max_age,
+            sex_specific=bool(line.sex and not sex),
+        )
         for line in policy
-        if (not line.sex or line.sex == sex) and (not line.risk_class or line.risk_class == risk)
+        if (not line.sex or not sex or line.sex == sex) and (not line.risk_class or line.risk_class == risk)
     ]
 
 
@@ -234,12 +241,21 @@ def decide_worker(project: Project, worker: Worker, at: dt.datetime) -> Decision
 
 
 def visible_blacklist(user: User | Any) -> QuerySet[BlacklistEntry]:
-    """Entries about workers the user may see admission of (removed ones included: the history)."""
+    """Entries about workers the user may see admission of (removed ones included: the history) that are
+    the user's business: platform-wide ones, their own companies' and those of projects in their scope —
+    not another company's internal list, nor another project's."""
     workers = restrict(Worker.objects.all(), user, Perm.ADMISSION_VIEW).values("pk")
-    return (
-        BlacklistEntry.objects.filter(worker__in=workers)
-        .select_related("worker", "company", "project", "created_by", "removed_by")
-        .order_by("-starts_on", "-pk")
+    entries = BlacklistEntry.objects.filter(worker__in=workers)
+    if not is_platform(user, Perm.ADMISSION_VIEW):
+        own = {m.company_id for m in memberships(user) if m.company_id is not None}
+        projects = restrict(Project.objects.all(), user, Perm.ADMISSION_VIEW).values("pk")
+        entries = entries.filter(
+            Q(level=BlacklistLevel.PLATFORM)
+            | Q(level=BlacklistLevel.COMPANY, company_id__in=own)
+            | Q(level=BlacklistLevel.PROJECT, project__in=projects)
+        )
+    return entries.select_related("worker", "company", "project", "created_by", "removed_by").order_by(
+        "-starts_on", "-pk"
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -31,7 +31,7 @@ from realname.accounts.models import User
 from realname.accounts.roles import Perm
 from realname.admission.changes import inputs_changed
 from realname.admission.models import AdmissionStatus, AdmissionSweep, BlacklistEntry, BlacklistLevel, Recheck
-from realname.admission.rules import Decision, reason_from_json
+from realname.admission.rules import Code, Decision, reason_from_json
 from realname.admission.selectors import Decided, decide_project
 from realname.core.services import create_row, update_row
 from realname.orgs.models import Company, Project
@@ -122,6 +122,13 @@ def refresh(
             # Still allowed, but until another moment (a certificate renewed): devices that carry a
             # validity window (Hikvision) are told the new one.
             sync.append(_change(employment.pk, decision))
+        elif (
+            not decision.allowed
+            and _for_good(decision.codes)
+            and not _for_good(r["code"] for r in old.reasons)
+        ):
+            # Refused before (suspended on the gates), and now gone for good: off the gates entirely.
+            sync.append(_change(employment.pk, decision))
         old.allowed, old.reasons, old.decided_at, old.changes_at = (
             decision.allowed,
             reasons,
@@ -150,7 +157,17 @@ def _change(employment_id: int, decision: Decision) -> AllowListChange:
         decision.allowed,
         decision.changes_at if decision.allowed else None,
         tuple(reason.message for reason in decision.reasons),
+        # Off the gates for good only when the employment is over; any other refusal may lift (a renewed
+        # certificate, a passed course), and a suspended Hikvision person keeps their enrolled face.
+        remove=_for_good(decision.codes),
     )
+
+
+_FOR_GOOD = {Code.EMPLOYMENT_ENDED, Code.NO_EMPLOYMENT}
+
+
+def _for_good(codes: Iterable[str]) -> bool:
+    return bool(_FOR_GOOD.intersection(codes))
 
 
 def _report_lost(project: Project, lost: Sequence[Decided], at: dt.datetime) -> None:
@@ -184,12 +201,17 @@ def _report_lost(project: Project, lost: Sequence[Decided], at: dt.datetime) -> 
     post_messages(messages, now=at)
 
 
-def process_rechecks(*, limit: int = 5000, at: dt.datetime | None = None) -> RefreshResult:
-    """Decide again for the workers queued by ``changes.inputs_changed``, on every project they work on."""
+def process_rechecks(
+    *, limit: int = 5000, at: dt.datetime | None = None, worker_ids: Collection[int] | None = None
+) -> RefreshResult:
+    """Decide again for the workers queued by ``changes.inputs_changed``, on every project they work on
+    (only ``worker_ids``' rechecks when given: what a web request just changed, not an import's backlog)."""
     at = at or timezone.now()
     total = RefreshResult()
     with transaction.atomic():
         queued = Recheck.objects.order_by("pk")
+        if worker_ids is not None:
+            queued = queued.filter(worker_id__in=list(worker_ids))
         if transaction.get_connection().vendor == "postgresql":
             queued = queued.select_for_update(skip_locked=True)
         rows = list(queued.values_list("pk", "worker_id")[:limit])
@@ -197,10 +219,12 @@ def process_rechecks(*, limit: int = 5000, at: dt.datetime | None = None) -> Ref
             return total
         workers = {worker_id for _, worker_id in rows}
         by_project: defaultdict[int, set[int]] = defaultdict(set)
-        allowed = AdmissionStatus.objects.filter(worker_id__in=workers, allowed=True).values("employment_id")
+        # Everyone on site, and any employment the gates were told about (an exit must reach them, and a
+        # suspended person who leaves is then deleted).
+        told = AdmissionStatus.objects.filter(worker_id__in=workers).values("employment_id")
         for project_id, employment_id in (
             Employment.objects.filter(worker_id__in=workers)
-            .filter(Q(status=EmploymentStatus.ACTIVE) | Q(pk__in=allowed))
+            .filter(Q(status=EmploymentStatus.ACTIVE) | Q(pk__in=told))
             .values_list("project_id", "pk")
         ):
             by_project[project_id].add(employment_id)

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
@@ -237,7 +237,16 @@ def _affected_workers(line: AgePolicy) -> None:
 def policy_edit(request: HttpRequest, public_id: str | None = None) -> HttpResponse:
     require(request, Perm.ADMISSION_POLICY)
     user = _user(request)
-    line = get_object_or_404(AgePolicy, public_id=public_id) if public_id else None
+    line = None
+    if public_id:
+        # Lines the user may see (national and regional ones, and their projects'): another project's line
+        # is not found, exactly like one that does not exist.
+        visible = restrict(Project.objects.all(), user, Perm.ADMISSION_VIEW)
+        line = AgePolicy.objects.filter(
+            Q(project__isnull=True) | Q(project__in=visible), public_id=public_id
+        ).first()
+        if line is None:
+            raise Http404
     if line is not None and not _may_edit_line(user, line):
         raise PermissionDenied
     platform = is_platform(user, Perm.ADMISSION_POLICY)

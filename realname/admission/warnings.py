@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from realname.accounts.roles import Perm
-from realname.admission.rules import reason_from_json
+from realname.admission.rules import reason_from_json, render
 from realname.attendance.models import AccessEvent
 from realname.attendance.services import FLAG_ADMISSION_DENIED
 from realname.notifications.models import Level
@@ -62,7 +62,10 @@ def denied_punch_messages(project: Project, now: dt.datetime) -> list[Message]:
         codes = [flag.removeprefix("denied:") for flag in flags if flag.startswith("denied:")]
         status = getattr(employment, "admission", None)
         reasons = [reason_from_json(value) for value in status.reasons] if status is not None else []
-        shown = [reason.message for reason in reasons if reason.code in codes] or codes
+        shown = [reason.message for reason in reasons if reason.code in codes] or [
+            render(code, {})
+            for code in codes  # decided again since: the reasons' words without details
+        ]
         local = occurred_at.astimezone(tz)
         title = f"不准入人员刷卡：{employment.worker.name} {local:%m-%d %H:%M} {gate}"
         body = (

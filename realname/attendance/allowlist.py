@@ -51,7 +51,8 @@ GATE_KINDS = (DeviceKind.ZKTECO, DeviceKind.HIKVISION)
 REF_KIND = {DeviceKind.ZKTECO: PersonRefKind.PIN, DeviceKind.HIKVISION: PersonRefKind.EMPLOYEE_NO}
 ADD = {DeviceKind.ZKTECO: "add_user", DeviceKind.HIKVISION: "add_person"}
 DELETE = {DeviceKind.ZKTECO: "delete_user", DeviceKind.HIKVISION: "delete_person"}
-PERSON_ACTIONS = frozenset({*ADD.values(), *DELETE.values()})
+SUSPEND = "suspend_person"  # Hikvision: refused for now, kept on the terminal with face and cards
+PERSON_ACTIONS = frozenset({*ADD.values(), *DELETE.values(), SUSPEND})
 _CHUNK = 500
 # Where the edge agent fetches a terminal's commands (realname.attendance.api_edge, mounted at
 # /api/v1/attendance by config/api.py).
@@ -66,6 +67,10 @@ class AllowListChange:
     allowed: bool
     valid_until: dt.datetime | None = None  # when an allowed decision lapses by itself (cert expiry…)
     reasons: tuple[str, ...] = ()  # why a denied one is refused (admission's messages), kept on the command
+    # A denial for good (the employment ended): the person is deleted from every gate. Otherwise a
+    # Hikvision terminal only suspends them, keeping their enrolled face and cards (ZKTeco has no such
+    # command in the PUSH protocol and deletes either way).
+    remove: bool = True
 
 
 @dataclass
@@ -181,7 +186,8 @@ def _command(
 ) -> DeviceCommand:
     """The queue row telling ``device`` to add or remove one person (ValueError: the identifier or the
     validity cannot be written in the protocol)."""
-    action = (ADD if allowed else DELETE)[DeviceKind(device.kind)]
+    suspend = not allowed and not change.remove and device.kind == DeviceKind.HIKVISION
+    action = SUSPEND if suspend else (ADD if allowed else DELETE)[DeviceKind(device.kind)]
     row = DeviceCommand(
         project_id=device.project_id,
         device=device,
@@ -204,6 +210,8 @@ def _command(
         request = hikvision_persons.add_person(
             employee_no=ref, name=name, begin=local_midnight, end=change.valid_until, zone=zone
         )
+    elif suspend:
+        request = hikvision_persons.suspend_person(employee_no=ref, name=name, ended=moment, zone=zone)
     else:
         request = hikvision_persons.delete_person(employee_no=ref)
     row.method, row.path, row.body, row.text = request.method, request.path, request.body, request.text

@@ -274,6 +274,7 @@ COMMAND_ACTION_LABELS = {
     "delete_user": _("删除人员"),
     "add_person": _("添加/更新人员"),
     "delete_person": _("删除人员"),
+    "suspend_person": _("暂停通行（保留人脸）"),
 }
 
 

@@ -276,3 +276,20 @@ def test_a_worker_gets_the_self_service_menu_and_office_staff_the_full_one(world
     assert reverse("core:audit_list") not in worker_page and reverse("workers:import") not in worker_page
     office = login(world.alice).get("/").content.decode()
     assert reverse("core:audit_list") in office and reverse("admission:blacklist") in office
+
+
+def test_a_listed_trade_can_be_moved_back_to_normal_work(world: World) -> None:
+    from realname.admission.models import TradeRiskClass
+
+    admin = login(world.admin)
+    response = admin.post(reverse("admission:trade_risk_edit"), {"trade": "030", "risk_class": "normal"})
+    assert response.status_code == 302
+    assert TradeRiskClass.objects.get(trade="030").risk_class == "normal"
+    assert login(world.alice).post(reverse("admission:trade_risk_edit"), {"trade": "030"}).status_code == 403
+
+
+def test_another_projects_age_line_is_not_found(world: World) -> None:
+    line = AgePolicy.objects.create(name="P2 专用", project=world.p2, max_age=55)
+    url = reverse("admission:policy_edit", kwargs={"public_id": line.public_id})
+    assert login(world.alice).get(url).status_code == 404
+    assert login(world.charlie).get(url).status_code == 200

@@ -166,7 +166,9 @@ def scenarios(draw: st.DrawFn) -> tuple[Facts, dt.datetime, Counter[str]]:
         else:
             blacklist.append(BlacklistFact(level, "将来", today + dt.timedelta(days=draw(days)), None))
 
-    age_case = draw(st.sampled_from(["no_rules", "unknown", "fits", "young", "old", "both_bounds_fit"]))
+    age_case = draw(
+        st.sampled_from(["no_rules", "unknown", "fits", "young", "old", "both_bounds_fit", "sex_unknown"])
+    )
     birth: dt.date | None = None
     rules: list[AgeRule] = []
     age = draw(st.integers(17, 70))
@@ -189,6 +191,9 @@ def scenarios(draw: st.DrawFn) -> tuple[Facts, dt.datetime, Counter[str]]:
     elif age_case == "old":
         rules = [AgeRule("政策", None, real_age - draw(st.integers(1, 3)))]
         expected[Code.AGE_ABOVE_MAXIMUM] += 1
+    elif age_case == "sex_unknown":  # lines for one sex, the worker's not recorded; a line for both applies
+        rules = [AgeRule("男性", 18, 59, sex_specific=True), AgeRule("全体", real_age - 1, None)]
+        expected[Code.AGE_SEX_UNKNOWN] += 1
     else:
         rules = [AgeRule("政策", real_age, real_age + draw(st.integers(0, 3)))]
 
@@ -333,3 +338,19 @@ def test_reasons_read_in_english_when_the_user_switches() -> None:
         )
         assert blacklisted.message == "On the Company blacklist (from 2026-05-01, until removed): x"
     assert reason.message == "年龄 61 岁，超过Shanghai规定的 59 岁"
+
+
+def test_a_certificate_numbered_with_the_holders_id_number_is_masked_in_the_reason() -> None:
+    at = dt.datetime(2026, 6, 1, 8, tzinfo=TZ)
+    fact = CertificateFact(
+        "低压电工作业（应急管理）", CertificateState.UNVERIFIED, 3, "T110105198001010012", dt.date(2030, 1, 1)
+    )
+    decision = decide(Facts(identity_verified=True, certificates=[fact]), at, TZ)
+    shown = decision.reasons[-1]
+    assert shown.code == Code.CERTIFICATE_UNVERIFIED
+    assert "110105198001010012" not in shown.message
+    assert "T110105********0012" in shown.message
+    plain = CertificateFact(
+        "建筑电工（住建）", CertificateState.EXPIRED, 4, "建(电)2025000123", dt.date(2026, 1, 1)
+    )
+    assert "建(电)2025000123" in decide(Facts(certificates=[plain]), at, TZ).reasons[-1].message

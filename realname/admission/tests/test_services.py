@@ -224,3 +224,102 @@ def test_shanghai_refuses_a_61_year_old_man_and_a_55_year_old_scaffolder(world: 
     assert Code.AGE_ABOVE_MAXIMUM in decided[climber.pk].codes
     assert "高危" in decided[climber.pk].reasons[-1].message
     assert Code.AGE_ABOVE_MAXIMUM not in decided[fine.pk].codes
+
+
+def test_a_worker_with_no_sex_recorded_is_refused_where_the_age_policy_differs_by_sex(world: World) -> None:
+    from realname.orgs.models import Participant
+    from realname.testing import employ, make_worker, new_id_number
+    from realname.workers.models import Worker
+
+    shanghai = make_project("SH3", world.company_a, region_code="310104")
+    gc = Participant.objects.get(project=shanghai, role="009")
+    elder = employ(make_worker("无性别", id_number=new_id_number(age=76)), gc, entry_date=dt.date(2026, 3, 1))
+    Worker.objects.filter(pk=elder.worker_id).update(sex="")  # e.g. a passport holder registered without it
+    at = dt.datetime(2026, 11, 25, 9, tzinfo=TZ)
+    codes = {d.employment.pk: d.decision.codes for d in decide_project(shanghai, at)}[elder.pk]
+    assert Code.AGE_SEX_UNKNOWN in codes
+    # Beijing has only the national line (any sex): there the missing sex changes nothing.
+    beijing = Participant.objects.get(project=world.p1, role="009")
+    other = employ(
+        make_worker("京无性别", id_number=new_id_number(age=40)), beijing, entry_date=dt.date(2026, 3, 1)
+    )
+    Worker.objects.filter(pk=other.worker_id).update(sex="")
+    beijing_codes = {d.employment.pk: d.decision.codes for d in decide_project(world.p1, at)}[other.pk]
+    assert Code.AGE_SEX_UNKNOWN not in beijing_codes
+
+
+def test_blacklist_entries_are_seen_by_those_whose_business_they_are(world: World) -> None:
+    from realname.admission.selectors import visible_blacklist
+    from realname.testing import employ
+
+    # 李乙 (worker_b) also works on P2 for 丙 (charlie's company).
+    employ(world.worker_b, world.gc_p2, entry_date=dt.date(2026, 4, 1))
+    internal = services.add_to_blacklist(
+        worker=world.worker_b,
+        level="company",
+        company=world.company_c,
+        reason="丙公司内部：殴打班组长",
+        starts_on=dt.date(2026, 5, 1),
+    )
+    on_p2 = services.add_to_blacklist(
+        worker=world.worker_b,
+        level="project",
+        project=world.p2,
+        reason="P2内部：偷盗钢筋",
+        starts_on=dt.date(2026, 5, 1),
+    )
+    everywhere = services.add_to_blacklist(
+        worker=world.worker_b, level="platform", reason="冒用他人身份", starts_on=dt.date(2026, 5, 1)
+    )
+    assert set(visible_blacklist(world.charlie)) == {internal, on_p2, everywhere}
+    assert set(visible_blacklist(world.bob)) == {everywhere}
+    assert set(visible_blacklist(world.alice)) == {everywhere}
+    assert set(visible_blacklist(world.admin)) == {internal, on_p2, everywhere}
+
+
+def test_a_hikvision_gate_suspends_a_refused_worker_and_deletes_one_who_left(world: World) -> None:
+    hik = attendance.register_device(
+        project=world.p1, kind=DeviceKind.HIKVISION, serial="HKADM1", name="西门"
+    )
+    a = Employment.objects.get(worker=world.worker_a, project=world.p1)
+    qualify(a)
+    services.refresh(world.p1)
+    added = DeviceCommand.objects.filter(device=hik, employment=a).latest("command_id")
+    assert added.action == "add_person"
+    services.add_to_blacklist(
+        worker=world.worker_a,
+        level="project",
+        project=world.p1,
+        reason="违章动火",
+        starts_on=dt.date(2026, 1, 1),
+    )
+    services.process_rechecks()
+    suspended = DeviceCommand.objects.filter(device=hik, employment=a).latest("command_id")
+    assert suspended.action == "suspend_person"  # kept on the terminal with the enrolled face
+    assert suspended.path.startswith("/ISAPI/AccessControl/UserInfo/Modify")
+    assert suspended.body["UserInfo"]["Valid"]["endTime"] <= timezone.now().astimezone(TZ).strftime(
+        "%Y-%m-%dT%H:%M:%S"
+    )
+    assert "违章动火" in suspended.reason
+    workers.register_exit(employment=a, exit_date=dt.date(2026, 3, 10))
+    services.process_rechecks()
+    removed = DeviceCommand.objects.filter(device=hik, employment=a).latest("command_id")
+    assert removed.action == "delete_person"
+
+
+def test_a_training_expiry_is_told_in_the_projects_time(world: World) -> None:
+    from realname.admission.facts import TrainingFact, TrainingState
+    from realname.admission.rules import EmploymentFacts, Facts, decide
+
+    expired = dt.datetime(2026, 9, 1, 2, 0, tzinfo=dt.UTC)  # 10:00 in Shanghai
+    fact = TrainingFact(
+        1, "项目级安全教育", "project", TrainingState.EXPIRED, expired - dt.timedelta(days=365), expired
+    )
+    facts = Facts(
+        identity_verified=True,
+        employment=EmploymentFacts(dt.date(2026, 1, 1)),
+        contracts=[(dt.date(2026, 1, 1), None)],
+        training=[fact],
+    )
+    message = decide(facts, dt.datetime(2026, 10, 1, tzinfo=TZ), TZ).reasons[0].message
+    assert message == "培训已过期：项目级安全教育（2026-09-01 10:00 到期）"

@@ -7,6 +7,8 @@ rows and carried out by the edge agent (or a direct ISAPI client) with digest au
 - Add: ``POST /ISAPI/AccessControl/UserInfo/Record?format=json`` with ``{"UserInfo": {...}}``. Record adds;
   the edge agent falls back to ``PUT …/UserInfo/Modify`` when the device answers that the person exists
   (:data:`MODIFY_PATH`, same body).
+- Suspend: ``PUT …/UserInfo/Modify`` with a validity that has already ended: the terminal refuses the
+  person but keeps them, with their enrolled face and cards, for when they are allowed again.
 - Delete: ``PUT /ISAPI/AccessControl/UserInfoDetail/Delete?format=json`` with
   ``{"UserInfoDetail": {"mode": "byEmployeeNo", "EmployeeNoList": [{"employeeNo": …}]}}``.
 - Times are the device's wall-clock time (``timeType`` ``local``, no offset), in the device's zone.
@@ -90,6 +92,34 @@ def add_person(
                     "endTime": end_text,
                     "timeType": "local",
                 },
+                "doorRight": str(door_no),
+                "RightPlan": [{"doorNo": door_no, "planTemplateNo": "1"}],
+            }
+        },
+    )
+
+
+# The start of a suspended person's validity: any time well before every real one.
+SUSPENDED_FROM = dt.datetime(2000, 1, 1)  # noqa: DTZ001 — a device wall-clock time, no zone
+
+
+def suspend_person(*, employee_no: str, name: str, ended: dt.datetime, zone: ZoneInfo, door_no: int = 1) -> IsapiRequest:
+    """Refuse a person without deleting them: their validity is set to have ended at ``ended`` (aware, the
+    moment of the refusal), so the face and cards enrolled on the terminal stay for when they are allowed
+    again (an add then sets a validity that includes today)."""
+    end_text = local_time(ended, zone)
+    begin_text = SUSPENDED_FROM.strftime(TIME_FORMAT)
+    if end_text <= begin_text:
+        raise ValueError("a suspension ends after 2000-01-01")
+    return IsapiRequest(
+        method="PUT",
+        path=MODIFY_PATH,
+        body={
+            "UserInfo": {
+                "employeeNo": _employee_no(employee_no),
+                "name": " ".join(str(name).split())[:NAME_MAX_LENGTH],
+                "userType": "normal",
+                "Valid": {"enable": True, "beginTime": begin_text, "endTime": end_text, "timeType": "local"},
                 "doorRight": str(door_no),
                 "RightPlan": [{"doorNo": door_no, "planTemplateNo": "1"}],
             }

@@ -115,3 +115,25 @@ def test_a_result_is_success_only_for_2xx_with_status_code_1_or_none(
 def test_the_result_text_is_bounded() -> None:
     result = hp.read_result(http_status=400, status_code=6, error_msg="e" * 5000)
     assert len(result.text) == 1000
+
+
+def test_a_suspension_keeps_the_person_with_a_validity_that_has_ended() -> None:
+    from realname.attendance.protocols import hikvision_persons
+
+    zone = ZoneInfo("Asia/Shanghai")
+    request = hikvision_persons.suspend_person(
+        employee_no="17", name="张 三", ended=dt.datetime(2026, 11, 26, 1, 30, tzinfo=dt.UTC), zone=zone
+    )
+    assert (request.method, request.path) == ("PUT", "/ISAPI/AccessControl/UserInfo/Modify?format=json")
+    valid = request.body["UserInfo"]["Valid"]
+    assert valid == {
+        "enable": True,
+        "beginTime": "2000-01-01T00:00:00",
+        "endTime": "2026-11-26T09:30:00",
+        "timeType": "local",
+    }
+    assert request.body["UserInfo"]["employeeNo"] == "17" and request.body["UserInfo"]["name"] == "张 三"
+    with pytest.raises(ValueError):
+        hikvision_persons.suspend_person(
+            employee_no="a b", name="x", ended=dt.datetime.now(dt.UTC), zone=zone
+        )
