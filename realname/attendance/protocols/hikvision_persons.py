@@ -103,7 +103,9 @@ def add_person(
 SUSPENDED_FROM = dt.datetime(2000, 1, 1)  # noqa: DTZ001 — a device wall-clock time, no zone
 
 
-def suspend_person(*, employee_no: str, name: str, ended: dt.datetime, zone: ZoneInfo, door_no: int = 1) -> IsapiRequest:
+def suspend_person(
+    *, employee_no: str, name: str, ended: dt.datetime, zone: ZoneInfo, door_no: int = 1
+) -> IsapiRequest:
     """Refuse a person without deleting them: their validity is set to have ended at ``ended`` (aware, the
     moment of the refusal), so the face and cards enrolled on the terminal stay for when they are allowed
     again (an add then sets a validity that includes today)."""
