@@ -285,9 +285,15 @@ def blacklist_level_error(
 
 
 def may_manage_entry(user: User | Any, entry: BlacklistEntry) -> bool:
+    """Whether ``user`` may take ``entry`` off: platform and company entries as for putting one on; a
+    project entry by whoever made it, or by someone with site-wide authority on the project (a
+    subcontractor's manager cannot lift the general contractor's blacklisting)."""
     if entry.level == BlacklistLevel.PROJECT:
-        if entry.project is None:
+        if entry.project_id is None:
             return False
-        allowed = restrict(Project.objects.filter(pk=entry.project.pk), user, Perm.BLACKLIST_MANAGE).exists()
-        return allowed
+        if entry.created_by_id is not None and entry.created_by_id == getattr(user, "pk", None):
+            return True
+        from realname.attendance.setup import wide_projects
+
+        return wide_projects(user, Perm.BLACKLIST_MANAGE).filter(pk=entry.project_id).exists()
     return not blacklist_level_error(user, entry.level, entry.company, entry.project)

@@ -3,6 +3,8 @@ permissions, the roster badge, the identity check form, the policy pages — and
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -293,3 +295,32 @@ def test_another_projects_age_line_is_not_found(world: World) -> None:
     url = reverse("admission:policy_edit", kwargs={"public_id": line.public_id})
     assert login(world.alice).get(url).status_code == 404
     assert login(world.charlie).get(url).status_code == 200
+
+
+def test_a_subcontractors_manager_cannot_lift_the_general_contractors_project_entry(world: World) -> None:
+    entry = services.add_to_blacklist(
+        worker=world.worker_b,
+        level="project",
+        project=world.p1,
+        reason="总包安全部列入",
+        starts_on=dt.date(2026, 1, 1),
+        by=world.alice,
+    )
+    url = f"/api/v1/blacklist/{entry.public_id}/remove"
+    refused = login(world.bob).post(url, {"reason": "我方认为无需"}, content_type="application/json")
+    assert refused.status_code == 403
+    own = services.add_to_blacklist(
+        worker=world.worker_b,
+        level="project",
+        project=world.p1,
+        reason="分包列入",
+        starts_on=dt.date(2026, 1, 1),
+        by=world.bob,
+    )
+    lifted = login(world.bob).post(
+        f"/api/v1/blacklist/{own.public_id}/remove", {"reason": "已整改"}, content_type="application/json"
+    )
+    assert lifted.status_code == 200
+    assert (
+        login(world.alice).post(url, {"reason": "已整改"}, content_type="application/json").status_code == 200
+    )
