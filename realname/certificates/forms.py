@@ -65,7 +65,7 @@ class CertificateForm(ServiceForm):
             "next_review_on": DATE,
         }
         help_texts = {
-            "expires_on": _("留空则按证书类型的有效期计算"),
+            "expires_on": _("留空则按发证日期和证书类型的有效期计算"),
             "next_review_on": _("留空则按证书类型的复审周期计算"),
             "last_reviewed_on": _("已复审过的证书填写最近一次复审日期"),
         }
@@ -84,11 +84,9 @@ class CertificateForm(ServiceForm):
     def service_fields(self) -> dict[str, Any]:
         fields = super().service_fields()
         fields["holder_id_number"] = self.cleaned_data.get("holder_id_number") or ""
-        if self.instance.pk:
-            if not fields["holder_id_number"]:
-                fields.pop("holder_id_number")
-            if fields.get("expires_on") is None:
-                fields.pop("expires_on", None)
+        if self.instance.pk and not fields["holder_id_number"]:
+            fields.pop("holder_id_number")
+        # A blank expiry or next review reaches the service as None: worked out from the type's rule there.
         return fields
 
 

@@ -33,7 +33,10 @@ class CertificateType(PublicModel):
         _("有效期（月）"), validators=[MinValueValidator(1), MaxValueValidator(600)]
     )
     renewal_window_days = models.PositiveSmallIntegerField(
-        _("延期申请期（到期前天数）"), default=0, validators=[MaxValueValidator(3660)]
+        _("延期申请期（到期前天数）"),
+        default=0,
+        validators=[MaxValueValidator(3660)],
+        help_text=_("到期前多少天内可办理延期复核；0 表示到期前均可办理"),
     )
     review_interval_months = models.PositiveSmallIntegerField(
         _("复审周期（月）"),
@@ -43,7 +46,10 @@ class CertificateType(PublicModel):
         help_text=_("不需定期复审的留空"),
     )
     review_window_days = models.PositiveSmallIntegerField(
-        _("复审申请期（复审日前天数）"), default=0, validators=[MaxValueValidator(3660)]
+        _("复审申请期（复审日前天数）"),
+        default=0,
+        validators=[MaxValueValidator(3660)],
+        help_text=_("复审日前多少天内可办理复审；0 表示不限"),
     )
     active = models.BooleanField(_("启用"), default=True, help_text=_("停用后不能再登记该类证书"))
     note = models.CharField(_("说明"), max_length=300, blank=True)

@@ -46,6 +46,12 @@ def renewed_expiry(expires_on: dt.date, validity_months: int) -> dt.date:
     return add_months(expires_on, validity_months)
 
 
+def window_opens(due: dt.date, window_days: int) -> dt.date | None:
+    """The first day a 复审 due on ``due`` (or a 延期复核 of a certificate expiring on ``due``) may be made
+    when applications are taken ``window_days`` days before it; None when the type sets no window (0)."""
+    return due - dt.timedelta(days=window_days) if window_days else None
+
+
 @dataclass(frozen=True, slots=True)
 class Held:
     """What the state of one certificate depends on."""

@@ -201,32 +201,66 @@ def visible_rules(user: Any, perm: str = Perm.ADMISSION_VIEW) -> QuerySet[TradeR
     )
 
 
+def rule_projects(user: Any) -> QuerySet[Project]:
+    """The projects whose certificate rules ``user`` may create, change or delete: a project's rule replaces
+    the platform's for every worker of the trade there, whoever employs them, so it takes project-wide
+    authority (general contractor, owner, supervisor; platform) with ``ADMISSION_POLICY`` — a
+    subcontractor may read the rules, not change them (the same rule as training plans)."""
+    from realname.attendance.setup import wide_projects
+
+    return wide_projects(user, Perm.ADMISSION_POLICY)
+
+
 def changeable_rules(user: Any) -> QuerySet[TradeRule]:
     """Rules the user may edit: platform rules need platform scope (``ADMISSION_POLICY`` everywhere),
-    project rules ``ADMISSION_POLICY`` on that project."""
+    project rules project-wide ``ADMISSION_POLICY`` on that project (:func:`rule_projects`)."""
     from realname.accounts.scope import is_platform
 
-    projects = restrict(Project.objects.all(), user, Perm.ADMISSION_POLICY)
-    q = Q(project__in=projects.values("pk"))
+    q = Q(project__in=rule_projects(user).values("pk"))
     if is_platform(user, Perm.ADMISSION_POLICY):
         q |= Q(project__isnull=True)
     return TradeRule.objects.filter(q)
 
 
+def _types_by_rule(trades: set[str], project_ids: set[int]) -> dict[tuple[int | None, str], set[int]]:
+    """(project id or None, trade) → the ids of the types any of its rules accepts (one query)."""
+    found: dict[tuple[int | None, str], set[int]] = defaultdict(set)
+    for trade, project_id, type_id in (
+        TradeRule.types.through.objects.filter(traderule__trade__in=trades)
+        .filter(Q(traderule__project__isnull=True) | Q(traderule__project_id__in=project_ids))
+        .values_list("traderule__trade", "traderule__project_id", "certificatetype_id")
+    ):
+        found[(project_id, trade)].add(type_id)
+    return found
+
+
 def requirement_types(trade: str, project: Project | None) -> list[CertificateType]:
-    """The certificate types that would satisfy ``trade`` on ``project`` (for the add form's hints)."""
-    rules_qs = TradeRule.objects.filter(trade=trade)
-    own = rules_qs.filter(project=project) if project is not None else rules_qs.none()
-    chosen = own if own.exists() else rules_qs.filter(project__isnull=True)
-    return list(CertificateType.objects.filter(rules__in=chosen).distinct().order_by("code"))
+    """The certificate types that would satisfy ``trade`` on ``project`` (for the add form's hints): the
+    project's own rules for the trade if it has any, else the platform's."""
+    rules = _types_by_rule({trade}, {project.pk} if project is not None else set())
+    chosen = (project is not None and rules.get((project.pk, trade))) or rules.get((None, trade), set())
+    return list(CertificateType.objects.filter(pk__in=chosen).order_by("code")) if chosen else []
 
 
 def required_for_worker(worker: Worker) -> list[tuple[Employment, list[CertificateType]]]:
     """The worker's active employments whose trade needs a certificate, with the types that satisfy it
-    (a hint on the add form)."""
+    (a hint on the add form). Three queries whatever the number of employments."""
+    employments = list(
+        worker.employments.filter(status=EmploymentStatus.ACTIVE)
+        .select_related("project")
+        .order_by("project__code", "id")
+    )
+    if not employments:
+        return []
+    rules = _types_by_rule({e.trade for e in employments}, {e.project_id for e in employments})
+    accepted = {
+        e.pk: rules.get((e.project_id, e.trade)) or rules.get((None, e.trade), set()) for e in employments
+    }
+    wanted = set().union(*accepted.values())
+    types = {t.pk: t for t in CertificateType.objects.filter(pk__in=wanted)} if wanted else {}
     found = []
-    for employment in worker.employments.filter(status=EmploymentStatus.ACTIVE).select_related("project"):
-        accepted = requirement_types(employment.trade, employment.project)
-        if accepted:
-            found.append((employment, accepted))
+    for employment in employments:
+        chosen = sorted((types[pk] for pk in accepted[employment.pk]), key=lambda t: t.code)
+        if chosen:
+            found.append((employment, chosen))
     return found

@@ -210,8 +210,18 @@ def add_certificate(
     return certificate
 
 
-# Fields whose change means the certificate is no longer the one that was checked against the register.
-_IDENTITY_FIELDS = ("type", "number", "holder_name", "holder_id_masked", "issuing_authority", "issue_date")
+# Fields whose change means the certificate is no longer the one that was checked against the register:
+# what identifies it, and the dates the register shows (a hand-changed expiry or review date is re-checked).
+_RECHECK_FIELDS = (
+    "type",
+    "number",
+    "holder_name",
+    "holder_id_masked",
+    "issuing_authority",
+    "issue_date",
+    "expires_on",
+    "next_review_on",
+)
 EDITABLE_FIELDS = (
     "type",
     "number",
@@ -227,8 +237,12 @@ EDITABLE_FIELDS = (
 
 @transaction.atomic
 def update_certificate(*, certificate: Certificate, **fields: Any) -> Certificate:
-    """Correct what was registered. Changing what identifies the certificate (type, number, holder, issuer,
-    issue date) or its expiry sends it back to 未核验: the check was made against the old details."""
+    """Correct what was registered. A blank (None) date is worked out as on registration, never erased:
+    ``next_review_on=None`` follows the type's review rule (after the last review, if any);
+    ``expires_on=None`` is the issue date plus the type's validity when the issue date or the type changes,
+    and otherwise stays (it may have been extended by a 延期复核). Changing what identifies the certificate
+    (type, number, holder, issuer, issue date) or its dates sends it back to 未核验: the check was made
+    against the old details."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(dict.fromkeys(unknown, _("未知字段")))
@@ -241,14 +255,24 @@ def update_certificate(*, certificate: Certificate, **fields: Any) -> Certificat
     for name in ("holder_name", "issuing_authority"):
         if name in values:
             values[name] = clean_text(values[name])
-    new_type = values.get("type", certificate.type)
+    new_type: CertificateType = values.get("type", certificate.type)
     if new_type.pk != certificate.type_id and not new_type.active:
         raise ValidationError({"type": _("该证书类型已停用，不能登记")})
-    changed = any(
-        values[name] != getattr(certificate, name)
-        for name in (*_IDENTITY_FIELDS, "expires_on")
-        if name in values
-    )
+    issue_date: dt.date = values.get("issue_date") or certificate.issue_date
+    if "expires_on" in values and values["expires_on"] is None:
+        if new_type.pk != certificate.type_id or issue_date != certificate.issue_date:
+            values["expires_on"] = rules.default_expiry(issue_date, new_type.validity_months)
+        else:
+            values.pop("expires_on")
+    if "next_review_on" in values and values["next_review_on"] is None:
+        values["next_review_on"] = rules.next_review(
+            issue_date=issue_date,
+            expires_on=values.get("expires_on", certificate.expires_on),
+            interval_months=new_type.review_interval_months,
+            window_days=new_type.review_window_days,
+            last_reviewed_on=values.get("last_reviewed_on", certificate.last_reviewed_on),
+        )
+    changed = any(values[name] != getattr(certificate, name) for name in _RECHECK_FIELDS if name in values)
     note = ""
     if changed and certificate.verification_status != VerificationStatus.UNVERIFIED:
         values.update(
@@ -300,12 +324,35 @@ def record_review(
     by: User | None = None,
 ) -> CertificateReview:
     """复审 passed on ``reviewed_on``: the next review moves one interval on from the one scheduled (or to
-    ``next_review_on`` when given, e.g. the 6-year cycle for ten years' lawful practice, Art.21)."""
+    ``next_review_on`` when given, e.g. the 6-year cycle for ten years' lawful practice, Art.21). Refused on
+    an expired certificate (the holder must re-qualify) and before the type's review window opens (Art.22:
+    within 60 days before the review date); a late review before the expiry is accepted."""
     scheduled = certificate.next_review_on
     if scheduled is None:
         raise ValidationError({"reviewed_on": _("该证书没有待复审的日期；如需延长有效期请登记延期复核")})
     if reviewed_on < certificate.issue_date:
         raise ValidationError({"reviewed_on": _("复审日期不能早于发证日期")})
+    if reviewed_on > certificate.expires_on:
+        raise ValidationError(
+            {
+                "reviewed_on": _("证书已过期，不能办理复审，须重新取证（有效期至 %(date)s）")
+                % {"date": certificate.expires_on.isoformat()}
+            }
+        )
+    opens = rules.window_opens(scheduled, certificate.type.review_window_days)
+    if opens is not None and reviewed_on < opens:
+        raise ValidationError(
+            {
+                "reviewed_on": _(
+                    "还未到复审申请期：复审须在复审日期（%(due)s）前 %(days)s 日内办理，即 %(opens)s 起"
+                )
+                % {
+                    "due": scheduled.isoformat(),
+                    "days": certificate.type.review_window_days,
+                    "opens": opens.isoformat(),
+                }
+            }
+        )
     if next_review_on is not None and next_review_on <= reviewed_on:
         raise ValidationError({"next_review_on": _("下次复审日期应晚于本次复审日期")})
     if next_review_on is not None and next_review_on > certificate.expires_on:
@@ -338,10 +385,33 @@ def renew_certificate(
     by: User | None = None,
 ) -> CertificateReview:
     """延期复核 passed (住建: within 3 months before expiry, validity extended by 2 years): the expiry moves
-    one validity period on (or to ``new_expires_on``); a type with periodic reviews starts a new cycle."""
+    one validity period on (or to ``new_expires_on``); a type with periodic reviews starts a new cycle.
+    Only within the type's renewal window up to the expiry day itself: an expired certificate cannot be
+    renewed (the holder must re-qualify and register the new certificate)."""
     old = certificate.expires_on
     if reviewed_on < certificate.issue_date:
         raise ValidationError({"reviewed_on": _("复核日期不能早于发证日期")})
+    if reviewed_on > old:
+        raise ValidationError(
+            {
+                "reviewed_on": _("证书已过期，不能办理延期复核，须重新取证（有效期至 %(date)s）")
+                % {"date": old.isoformat()}
+            }
+        )
+    opens = rules.window_opens(old, certificate.type.renewal_window_days)
+    if opens is not None and reviewed_on < opens:
+        raise ValidationError(
+            {
+                "reviewed_on": _(
+                    "还未到延期复核申请期：须在有效期届满（%(due)s）前 %(days)s 日内办理，即 %(opens)s 起"
+                )
+                % {
+                    "due": old.isoformat(),
+                    "days": certificate.type.renewal_window_days,
+                    "opens": opens.isoformat(),
+                }
+            }
+        )
     new = new_expires_on or rules.renewed_expiry(old, certificate.type.validity_months)
     if new <= old:
         raise ValidationError({"new_expires_on": _("延期后的有效期应晚于原有效期")})

@@ -3,8 +3,8 @@ project, and the certificate types and trade rules.
 
 A certificate is seen by whoever may see its worker (``workers.view``) and changed by whoever holds
 ``certificates.manage`` over that worker; outside scope is a 404, visible but not permitted a 403. Types are
-edited with ``admission.policy`` in platform scope; trade rules with ``admission.policy`` on their project
-(platform rules: platform scope).
+edited with ``admission.policy`` in platform scope; trade rules with ``admission.policy`` held project-wide on
+their project (general contractor, owner, supervisor — not a subcontractor; platform rules: platform scope).
 """
 
 from __future__ import annotations
@@ -385,7 +385,8 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         {
             "rules": rules,
             "changeable": changeable,
-            "can_create": has_perm(request.user, Perm.ADMISSION_POLICY),
+            "can_create": is_platform(request.user, Perm.ADMISSION_POLICY)
+            or selectors.rule_projects(request.user).exists(),
         },
     )
 
@@ -403,7 +404,9 @@ def rule_edit(request: HttpRequest, public_id: UUID | None = None) -> HttpRespon
         if not selectors.changeable_rules(request.user).filter(pk=instance.pk).exists():
             raise PermissionDenied
     platform = is_platform(request.user, Perm.ADMISSION_POLICY)
-    projects = restrict(Project.objects.all(), request.user, Perm.ADMISSION_POLICY).order_by("code")
+    projects = selectors.rule_projects(request.user).order_by("code")
+    if instance is None and not platform and not projects.exists():
+        raise PermissionDenied
     form = TradeRuleForm(request.POST or None, instance=instance, projects=projects, platform=platform)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

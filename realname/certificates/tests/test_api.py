@@ -126,3 +126,15 @@ def test_types_and_trade_rules_are_listed(world: World) -> None:
     rules = client.get(f"{BASE}/trade-rules", {"trade": "130"}).json()["items"]
     assert [(r["trade"], r["project"]) for r in rules] == [("130", None)]
     assert {t["code"] for t in rules[0]["types"]} == {"ZJ-DG", "YJ-DG-DY"}
+
+
+def test_a_renewal_of_an_expired_certificate_is_422_in_chinese(world: World, sam: User) -> None:
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2023, 3, 1))  # expired 2025-03-01
+    path = f"{BASE}/{certificate.public_id}/reviews"
+    refused = post(api(sam), path, {"kind": "renewal", "reviewed_on": "2025-03-02"})
+    assert refused.status_code == 422
+    assert "证书已过期，不能办理延期复核，须重新取证" in refused.json()["detail"][0]["msg"]
+    early = post(api(sam), path, {"kind": "renewal", "reviewed_on": "2024-06-01"})
+    assert early.status_code == 422 and "2024-12-01 起" in early.json()["detail"][0]["msg"]
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2025, 3, 1) and not certificate.reviews.exists()

@@ -4,6 +4,7 @@ types and trade rules — and who is refused (charlie sees nothing of P1; reggie
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -14,10 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from realname.accounts.models import User
+from realname.accounts.models import ScopeKind, User
+from realname.accounts.roles import Role
+from realname.certificates import services
 from realname.certificates.models import Certificate, CertificateScan, CertificateType, TradeRule
 from realname.certificates.tests.conftest import certify, kind
-from realname.testing import World
+from realname.testing import World, employ, make_user
 from realname.workers.models import Worker
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +266,118 @@ def test_project_rules_are_edited_with_policy_on_that_project(client: Client, wo
     as_user(client, world.alice)
     assert client.post(reverse("certificates:rule_delete", args=[rule.public_id])).status_code == 302
     assert not TradeRule.objects.filter(project=world.p1).exists()
+
+
+def test_a_subcontractor_cannot_change_the_general_contractors_project_rules(
+    client: Client, world: World
+) -> None:
+    """A project rule replaces the platform rule for every worker of the trade on the project: changing it
+    takes project-wide authority (general contractor, owner, supervisor; platform), not a subcontractor's."""
+    sub_admin = make_user("subadmin", Role.COMPANY_ADMIN, ScopeKind.COMPANY, company=world.company_b)
+    create = reverse("certificates:rule_create")
+    strict = {"trade": "130", "label": "", "types": [str(kind("YJ-DG-GY").public_id)]}
+    lax = {"trade": "130", "label": "随便", "types": [str(kind("SJ-N1").public_id)]}
+    as_user(client, world.alice)
+    assert client.post(create, {**strict, "project": str(world.p1.public_id)}).status_code == 302
+    rule = TradeRule.objects.get(project=world.p1)
+    edit = reverse("certificates:rule_edit", args=[rule.public_id])
+    delete = reverse("certificates:rule_delete", args=[rule.public_id])
+
+    as_user(client, sub_admin)
+    listing = html(client.get(reverse("certificates:rule_list")))
+    assert "高压电工作业" in listing  # may read the project's rules
+    assert create not in listing and edit not in listing and delete not in listing
+    assert client.get(create).status_code == 403
+    assert client.post(create, {**lax, "trade": "270", "project": str(world.p1.public_id)}).status_code == 403
+    assert client.get(edit).status_code == 403
+    assert client.post(edit, lax).status_code == 403
+    assert client.post(delete).status_code == 403
+    assert not TradeRule.objects.filter(project=world.p1, trade="270").exists()
+    assert [t.code for t in TradeRule.objects.get(pk=rule.pk).types.all()] == ["YJ-DG-GY"]
+
+    as_user(client, world.alice)
+    assert edit in html(client.get(reverse("certificates:rule_list")))
+    assert client.post(edit, {**strict, "label": "高压电工"}).status_code == 302
+    assert TradeRule.objects.get(pk=rule.pk).label == "高压电工"
+    assert client.post(delete).status_code == 302
+    assert not TradeRule.objects.filter(project=world.p1).exists()
+
+
+def edit_data(certificate: Certificate, **extra: str) -> dict[str, str]:
+    data = {
+        "type": str(certificate.type.public_id),
+        "number": certificate.number,
+        "holder_name": certificate.holder_name,
+        "holder_id_number": "",
+        "issuing_authority": certificate.issuing_authority,
+        "issue_date": certificate.issue_date.isoformat(),
+        "expires_on": certificate.expires_on.isoformat(),
+        "next_review_on": certificate.next_review_on.isoformat() if certificate.next_review_on else "",
+    }
+    data.update(extra)
+    return data
+
+
+def test_a_blank_next_review_on_the_edit_form_is_computed_not_deleted(
+    client: Client, world: World, sam: User
+) -> None:
+    certificate = certify(world.worker_a, "YJ-DG-DY", issue_date=dt.date(2022, 1, 10))
+    assert certificate.next_review_on == dt.date(2025, 1, 10)
+    as_user(client, sam)
+    edit = reverse("certificates:certificate_edit", args=[certificate.public_id])
+    assert client.post(edit, edit_data(certificate, next_review_on="")).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.next_review_on == dt.date(2025, 1, 10)  # the type's rule, not nothing
+    assert certificate.verification_status == "verified"  # nothing changed
+
+
+def test_a_blank_expiry_is_recomputed_when_the_issue_date_changes(
+    client: Client, world: World, sam: User
+) -> None:
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2026, 1, 10))
+    as_user(client, sam)
+    edit = reverse("certificates:certificate_edit", args=[certificate.public_id])
+    assert client.post(edit, edit_data(certificate, expires_on="")).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 1, 10)  # unchanged issue date: the expiry stays
+    changed = edit_data(certificate, issue_date="2026-03-05", expires_on="")
+    assert client.post(edit, changed).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 3, 5)
+    assert certificate.verification_status == "unverified"
+
+
+def test_the_add_forms_hint_reads_a_fixed_number_of_queries(
+    client: Client, world: World, electrician: Worker, sam: User
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("certificates:certificate_create", args=[electrician.public_id]))
+        assert response.status_code == 200
+        return len(queries)
+
+    as_user(client, sam)
+    one = count()
+    employ(electrician, world.gc_p2, team=world.team_c, trade="030")
+    services.create_trade_rule(project=world.p2, trade="030", types=[kind("YJ-GC-DG")], label="登高作业")
+    many = count()
+    page = html(client.get(reverse("certificates:certificate_create", args=[electrician.public_id])))
+    hints = dict(re.findall(r"在 (P\d) 从事[^<：]*须持有以下证书之一：([^<]*)</p>", page))
+    assert hints == {"P1": "应急管理 · 低压电工作业、住建 · 建筑电工", "P2": "应急管理 · 登高架设作业"}
+    assert many == one
+
+
+def test_the_review_form_names_the_window_and_refuses_an_expired_certificate(
+    client: Client, world: World, sam: User
+) -> None:
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2024, 1, 10))  # expires 2026-01-10
+    as_user(client, sam)
+    review = reverse("certificates:certificate_review", args=[certificate.public_id])
+    early = html(client.post(review, {"kind": "renewal", "reviewed_on": "2025-06-01"}))
+    assert "还未到延期复核申请期" in early and "2025-10-12 起" in early
+    late = html(client.post(review, {"kind": "renewal", "reviewed_on": "2026-01-11"}))
+    assert "证书已过期，不能办理延期复核，须重新取证" in late
+    assert not certificate.reviews.exists()
+    assert client.post(review, {"kind": "renewal", "reviewed_on": "2025-12-20"}).status_code == 302
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 1, 10)

@@ -223,3 +223,104 @@ def test_writes_are_audited(world: World) -> None:
 def test_make_worker_is_usable_for_holders(world: World) -> None:
     other = make_worker("赵丁")
     assert certify(other).holder_name == "赵丁"
+
+
+def test_a_blank_next_review_is_computed_from_the_types_rule(world: World) -> None:
+    certificate = certify(world.worker_a, "YJ-DG-DY", issue_date=dt.date(2022, 1, 10))
+    services.update_certificate(certificate=certificate, next_review_on=None)
+    certificate.refresh_from_db()
+    assert certificate.next_review_on == dt.date(2025, 1, 10)
+    assert certificate.verification_status == VerificationStatus.VERIFIED
+    # after a review, a blank counts the reviews already made
+    services.update_certificate(
+        certificate=certificate, next_review_on=dt.date(2025, 3, 1), last_reviewed_on=dt.date(2024, 12, 1)
+    )
+    services.update_certificate(certificate=certificate, next_review_on=None)
+    certificate.refresh_from_db()
+    assert certificate.next_review_on is None  # 2028-01-10 is the expiry itself: no review left
+    housing = certify(world.worker_a, "ZJ-DG")
+    services.update_certificate(certificate=housing, next_review_on=None)
+    housing.refresh_from_db()
+    assert housing.next_review_on is None  # the type has no periodic review
+
+
+def test_a_blank_expiry_is_recomputed_only_when_the_issue_date_or_type_changes(world: World) -> None:
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2026, 1, 10))
+    services.renew_certificate(certificate=certificate, reviewed_on=dt.date(2027, 12, 1))
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2030, 1, 10)
+    services.update_certificate(certificate=certificate, expires_on=None)
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2030, 1, 10)  # a renewed expiry is not undone
+    services.update_certificate(certificate=certificate, issue_date=dt.date(2026, 2, 1), expires_on=None)
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 2, 1)
+    services.update_certificate(
+        certificate=certificate, type=kind("YJ-DG-DY"), expires_on=None, next_review_on=None
+    )
+    certificate.refresh_from_db()
+    assert (certificate.expires_on, certificate.next_review_on) == (dt.date(2032, 2, 1), dt.date(2029, 2, 1))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"next_review_on": dt.date(2030, 1, 10)}, {"expires_on": dt.date(2033, 1, 10)}],
+    ids=["next_review_on", "expires_on"],
+)
+def test_a_hand_changed_date_sends_a_verified_certificate_back_to_unverified(
+    world: World, fields: dict[str, dt.date]
+) -> None:
+    certificate = certify(world.worker_a, "YJ-DG-DY", issue_date=dt.date(2026, 1, 10))
+    assert certificate.verification_status == VerificationStatus.VERIFIED
+    services.update_certificate(certificate=certificate, **fields)
+    certificate.refresh_from_db()
+    assert certificate.verification_status == VerificationStatus.UNVERIFIED
+    assert "重新核验" in certificate.verification_note
+
+
+def test_an_expired_certificate_cannot_be_renewed(world: World) -> None:
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2024, 1, 10))  # expires 2026-01-10
+    with pytest.raises(ValidationError) as caught:
+        services.renew_certificate(certificate=certificate, reviewed_on=dt.date(2026, 1, 11))
+    assert "证书已过期，不能办理延期复核，须重新取证" in caught.value.message_dict["reviewed_on"][0]
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2026, 1, 10) and not certificate.reviews.exists()
+    services.renew_certificate(certificate=certificate, reviewed_on=dt.date(2026, 1, 10))  # the last day
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 1, 10)
+
+
+def test_a_renewal_before_its_window_is_refused(world: World) -> None:
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2024, 1, 10))  # 90 days before
+    with pytest.raises(ValidationError) as caught:
+        services.renew_certificate(certificate=certificate, reviewed_on=dt.date(2025, 10, 11))
+    message = caught.value.message_dict["reviewed_on"][0]
+    assert "90" in message and "2025-10-12" in message and "2026-01-10" in message
+    services.renew_certificate(certificate=certificate, reviewed_on=dt.date(2025, 10, 12))
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 1, 10)
+
+
+def test_a_type_without_a_renewal_window_may_be_renewed_any_time_before_expiry(world: World) -> None:
+    services.update_certificate_type(certificate_type=kind("ZJ-DG"), renewal_window_days=0)
+    certificate = certify(world.worker_a, "ZJ-DG", issue_date=dt.date(2024, 1, 10))
+    services.renew_certificate(certificate=certificate, reviewed_on=dt.date(2024, 6, 1))
+    certificate.refresh_from_db()
+    assert certificate.expires_on == dt.date(2028, 1, 10)
+
+
+def test_reviews_are_refused_on_expired_certificates_and_before_their_window(world: World) -> None:
+    certificate = certify(world.worker_a, "YJ-DG-DY", issue_date=dt.date(2020, 1, 10))  # review 2023-01-10
+    with pytest.raises(ValidationError) as caught:
+        services.record_review(certificate=certificate, reviewed_on=dt.date(2022, 11, 10))
+    message = caught.value.message_dict["reviewed_on"][0]
+    assert "60" in message and "2022-11-11" in message and "2023-01-10" in message
+    services.record_review(certificate=certificate, reviewed_on=dt.date(2022, 11, 11))
+    late = certify(
+        world.worker_b, "YJ-DG-DY", issue_date=dt.date(2019, 1, 10), expires_on=dt.date(2026, 1, 10)
+    )
+    services.update_certificate(certificate=late, next_review_on=dt.date(2025, 6, 1))
+    with pytest.raises(ValidationError) as caught:
+        services.record_review(certificate=late, reviewed_on=dt.date(2026, 1, 11))
+    assert "证书已过期" in caught.value.message_dict["reviewed_on"][0]
+    assert not late.reviews.exists()
