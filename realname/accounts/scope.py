@@ -87,6 +87,7 @@ FAMILIES: dict[str, Paths] = {
     ),
     # An offline session belongs to its project and (when recorded for one) a team: a team leader sees
     # their own team's sessions, a subcontractor those of its teams, the general contractor all of them.
+    # A worker (self scope) sees none: training.selectors.visible_sessions leaves their memberships out.
     "training.OfflineSession": Paths(project="project", owner="team__participant__company", team="team"),
 }
 

@@ -12,25 +12,35 @@ import datetime as dt
 import zoneinfo
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from realname.accounts.roles import Perm, Role
 from realname.admission.changes import inputs_changed
 from realname.admission.facts import TrainingFact, TrainingState
 from realname.attendance.models import AccessEvent
-from realname.training.models import Level, PlanCourse, TrainingRecord
+from realname.core.models import AuditAction
+from realname.training.models import PROJECT_BOUND_LEVELS, Level, PlanCourse, TrainingRecord
+from realname.training.services import RecordAudit
 from realname.workers.models import Employment, EmploymentStatus
 
 
 @transaction.atomic
 def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
-    """Mark every project-level pass whose worker was last seen at the project's gate (or, when not seen
-    since, passed) more than the plan's absence limit before ``now``. Returns the number of passes marked.
+    """Mark every project-level pass whose worker stayed away from the project longer than the plan's
+    absence limit after passing. Returns the number of passes marked.
 
-    One SELECT finds them (the employment, its trade, the limit from the plans and the last gate event are
-    correlated subqueries; the last event uses the (employment, occurred_at) index), one UPDATE marks them.
+    Absence is measured on the project, not on one employment: an exit and a later re-entry make a new
+    employment, so the worker's gate events on all their employments there count, a closed employment
+    counts as presence up to its exit date, and the current one from its entry date. A pass is due when
+
+    - the worker has not been seen for longer than the limit (the gap still open), or
+    - the current employment began more than the limit after the worker was last seen on the project
+      before it (the gap closed by a re-entry — even if they have punched since).
+
+    One SELECT finds the candidates (the active employment, its trade, the limit from the plans, the last
+    gate events and the last exit are correlated subqueries), one UPDATE marks them, one INSERT audits them.
     """
     now = now or timezone.now()
     active = Employment.objects.filter(
@@ -46,10 +56,28 @@ def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
         .order_by("absence_limit_days")
         .values("absence_limit_days")[:1]
     )
+    # The worker's employments on the record's project, from inside a subquery on the gate events (whose own
+    # worker and project columns an OuterRef would otherwise find first).
+    on_project_of_record = Employment.objects.filter(
+        worker_id=OuterRef(OuterRef("worker_id")), project_id=OuterRef(OuterRef("project_id"))
+    )
     last_seen = (
-        AccessEvent.objects.filter(employment_id=OuterRef("emp_id"))
+        AccessEvent.objects.filter(employment_id__in=on_project_of_record.values("pk"))
         .order_by("-occurred_at")
         .values("occurred_at")[:1]
+    )
+    earlier = on_project_of_record.exclude(pk=OuterRef(OuterRef("emp_id")))
+    seen_before = (
+        AccessEvent.objects.filter(employment_id__in=earlier.values("pk"))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    last_exit = (
+        Employment.objects.filter(worker_id=OuterRef("worker_id"), project_id=OuterRef("project_id"))
+        .exclude(pk=OuterRef("emp_id"))
+        .filter(exit_date__isnull=False)
+        .order_by("-exit_date")
+        .values("exit_date")[:1]
     )
     candidates = (
         TrainingRecord.objects.filter(
@@ -62,28 +90,64 @@ def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
         .annotate(
             emp_id=Subquery(active.values("pk")[:1]),
             emp_trade=Subquery(active.values("trade")[:1]),
+            emp_entry=Subquery(active.values("entry_date")[:1]),
         )
         .filter(emp_id__isnull=False)
-        .annotate(limit_days=Subquery(limit), last_seen=Subquery(last_seen))
+        .annotate(limit_days=Subquery(limit))
         .filter(limit_days__isnull=False)
-        .annotate(since=Greatest(Coalesce(F("last_seen"), F("passed_at")), F("passed_at")))
-        .values_list("pk", "worker_id", "since", "limit_days")
+        .annotate(
+            last_seen=Subquery(last_seen), seen_before=Subquery(seen_before), last_exit=Subquery(last_exit)
+        )
+        .values_list(
+            "pk",
+            "worker_id",
+            "passed_at",
+            "limit_days",
+            "emp_entry",
+            "last_seen",
+            "seen_before",
+            "last_exit",
+            "project__time_zone",
+        )
     )
-    due = [
-        (pk, worker_id, limit_days)
-        for pk, worker_id, since, limit_days in candidates
-        if since < now - dt.timedelta(days=limit_days)
-    ]
+    due: list[tuple[int, int, dt.datetime]] = []
+    for pk, worker_id, passed_at, limit_days, entry, seen, before, left, zone_name in candidates:
+        if passed_at is None:  # filtered above; tells the type checker
+            continue
+        zone = zoneinfo.ZoneInfo(zone_name)
+        allowed = dt.timedelta(days=limit_days)
+        entered = dt.datetime.combine(entry, dt.time(0), tzinfo=zone)
+        exit_end = dt.datetime.combine(left + dt.timedelta(days=1), dt.time(0), tzinfo=zone) if left else None
+        # The gap a re-entry closed: from the last presence before this employment to its entry.
+        previous = [t for t in (passed_at, before, exit_end) if t is not None]
+        reentry_gap = (before is not None or exit_end is not None) and entered - max(previous) > allowed
+        # The gap still open: from the last presence on the project to now.
+        since = max(t for t in (passed_at, seen, exit_end, entered) if t is not None)
+        if reentry_gap or now - since > allowed:
+            due.append((pk, worker_id, passed_at))
     if not due:
         return 0
-    # A pass that came in meanwhile is not out of date: nothing newer than the shortest limit can be due.
-    shortest = min(limit for _pk, _worker_id, limit in due)
-    marked = TrainingRecord.objects.filter(
-        pk__in=[pk for pk, _worker_id, _limit in due],
-        retake_marked_at__isnull=True,
-        passed_at__lt=now - dt.timedelta(days=shortest),
-    ).update(retake_marked_at=now)
-    inputs_changed(worker_ids=[worker_id for _pk, worker_id, _limit in due])
+    # A pass that came in meanwhile (newer than every pass read here) is not out of date.
+    newest = max(passed_at for _pk, _worker_id, passed_at in due)
+    records = list(
+        TrainingRecord.objects.select_related("worker").filter(
+            pk__in=[pk for pk, _worker_id, _passed in due],
+            retake_marked_at__isnull=True,
+            passed_at__lte=newest,
+        )
+    )
+    marked = TrainingRecord.objects.filter(pk__in=[r.pk for r in records]).update(retake_marked_at=now)
+    audit = RecordAudit(_("离场超过规定天数，须重新培训"))
+    for record in records:
+        audit.add(
+            AuditAction.UPDATE,
+            record,
+            {"retake_marked_at": [None, str(now)]},
+            project_id=record.project_id,
+            company_id=record.worker.registered_by_company_id,
+        )
+    audit.flush()
+    inputs_changed(worker_ids=[r.worker_id for r in records])
     return marked
 
 
@@ -116,8 +180,7 @@ def warn_expiring(now: dt.datetime | None = None) -> int:
         for fact in facts.get(employment.pk, []):
             if fact.state != TrainingState.PASSED or fact.expires_at is None or fact.expires_at > horizon:
                 continue
-            left = (fact.expires_at - now).days
-            threshold = min(d for d in EXPIRY_WARNING_DAYS if left < d)
+            threshold = min(d for d in EXPIRY_WARNING_DAYS if fact.expires_at <= now + dt.timedelta(days=d))
             due.append((employment, fact, threshold))
     if not due:
         return 0
@@ -126,10 +189,18 @@ def warn_expiring(now: dt.datetime | None = None) -> int:
     )
     messages: list[Message] = []
     for employment, fact, threshold in due:
+        assert fact.expires_at is not None  # filtered above
         local = timezone.localtime(fact.expires_at, zoneinfo.ZoneInfo(employment.project.time_zone))
         title = f"{employment.worker.name}的培训“{fact.title}”将于{local:%Y-%m-%d}过期"
         body = f"项目 {employment.project.code}：过期后将不能进场，请安排重新培训。"
-        key = f"training.expiring:{employment.pk}:{fact.course_id}:{local:%Y%m%d}:{threshold}"
+        # One message per pass, not per employment: a company-level pass required on two projects is one
+        # pass (the worker, and a manager who sees both projects, hear of it once).
+        bound = employment.project_id if fact.level in PROJECT_BOUND_LEVELS else 0
+        expiry = fact.expires_at.astimezone(dt.UTC)
+        key = (
+            f"training.expiring:{employment.worker_id}:{fact.course_id}:{bound}:"
+            f"{expiry:%Y%m%d%H%M}:{threshold}"
+        )
         recipients = set(audience.get(employment.pk, set()))
         if employment.worker.user_id:
             recipients.add(employment.worker.user_id)

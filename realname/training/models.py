@@ -266,6 +266,9 @@ class ExamAttempt(PublicModel):
     worker = models.ForeignKey("workers.Worker", on_delete=models.PROTECT, related_name="exam_attempts")
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="attempts")
     question_ids = models.JSONField(default=list)
+    # The right answers as they were when the questions were drawn (question id (str) -> sorted option
+    # indexes): a question edited or deleted afterwards changes nothing about this attempt.
+    answer_key = models.JSONField(default=dict, blank=True)
     started_at = models.DateTimeField()
     deadline_at = models.DateTimeField()
     submitted_at = models.DateTimeField(null=True, blank=True)

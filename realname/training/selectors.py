@@ -17,15 +17,16 @@ from typing import Any
 from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 
-from realname.accounts.models import User
-from realname.accounts.roles import Perm, role_has
-from realname.accounts.scope import has_perm, is_platform, memberships, restrict
+from realname.accounts.models import ScopeKind, User
+from realname.accounts.roles import Perm, Role, role_has
+from realname.accounts.scope import has_perm, is_platform, membership_q, memberships, restrict
 from realname.admission.facts import EmploymentKey, TrainingFact, TrainingState
 from realname.orgs.models import Project
 from realname.training.models import (
     PROJECT_BOUND_LEVELS,
     Course,
     ExamAttempt,
+    OfflineSession,
     PlanCourse,
     QuestionBank,
     TrainingRecord,
@@ -330,6 +331,26 @@ def visible_records(user: User | Any, perm: str = Perm.TRAINING_VIEW) -> QuerySe
         Exists(employments.filter(worker_id=OuterRef("worker_id"), project_id=OuterRef("project_id")))
         | (Q(project__isnull=True) & Exists(employments.filter(worker_id=OuterRef("worker_id"))))
     )
+
+
+def visible_sessions(user: User | Any) -> QuerySet[OfflineSession]:
+    """Offline sessions the user may open (their attendees' scores, the sign-in sheet, the photo): the
+    sessions within the scope of the user's management roles. A worker's own account (self scope) sees
+    none, not even their team's: their own result is on their training records."""
+    qs = OfflineSession.objects.all()
+    if is_platform(user, Perm.TRAINING_VIEW):
+        return qs
+    parts = [
+        membership_q(m, "training.OfflineSession")
+        for m in memberships(user)
+        if role_has(m.role, Perm.TRAINING_VIEW) and m.scope_kind != ScopeKind.SELF and m.role != Role.WORKER
+    ]
+    if not parts:
+        return qs.none()
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return qs.filter(q)
 
 
 def records_for_project(qs: QuerySet[TrainingRecord], code: str) -> QuerySet[TrainingRecord]:

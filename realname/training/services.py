@@ -25,6 +25,9 @@ from django.utils.translation import pgettext
 
 from realname.accounts.models import User
 from realname.admission.changes import inputs_changed
+from realname.core.audit import diff, snapshot
+from realname.core.context import current_actor
+from realname.core.models import AuditAction, AuditEntry
 from realname.core.services import create_row, delete_row, update_row
 from realname.orgs.models import Company, Project, Team
 from realname.training.models import (
@@ -377,6 +380,7 @@ def refresh_expiry(*, worker_ids: Iterable[int], course_ids: Iterable[int]) -> i
     by_worker = _active_by_worker({r.worker_id for r in records})
     plans = PlanIndex({e.project_id for es in by_worker.values() for e in es})
     changed = []
+    old_expiry: dict[int, dict[str, Any]] = {}
     for record in records:
         assert record.passed_at is not None  # filtered above
         months = _validity_months(
@@ -384,18 +388,88 @@ def refresh_expiry(*, worker_ids: Iterable[int], course_ids: Iterable[int]) -> i
         )
         expires_at = add_months(record.passed_at, months) if months else None
         if expires_at != record.expires_at:
+            old_expiry[record.pk] = snapshot(record, ["expires_at"])
             record.expires_at = expires_at
             changed.append(record)
     TrainingRecord.objects.bulk_update(changed, ["expires_at"], batch_size=1000)
+    if changed:
+        companies = dict(
+            Worker.objects.filter(pk__in={r.worker_id for r in changed}).values_list(
+                "pk", "registered_by_company_id"
+            )
+        )
+        audit = RecordAudit(_("培训计划变更，重新计算有效期"))
+        for record in changed:
+            audit.add(
+                AuditAction.UPDATE,
+                record,
+                diff(old_expiry[record.pk], snapshot(record, ["expires_at"])),
+                project_id=None,
+                company_id=companies.get(record.worker_id),
+            )
+        audit.flush()
     return len(changed)
 
 
-def _record_for(worker: Worker, course: Course, project: Project) -> TrainingRecord:
+class RecordAudit:
+    """Audit entries for training records, as ``realname.core.audit.record`` writes them, collected and
+    inserted in one statement (an offline session of fifty people, a plan change touching thousands of
+    passes, the retake job). A record is filed under its project (a company-level pass: the project it was
+    earned or changed on) and the worker's registering company, like the worker's own entries."""
+
+    def __init__(self, note: str = "") -> None:
+        actor = current_actor()
+        user = actor.user if actor else None
+        self.actor_id = user.pk if user else None
+        self.label = user.get_username() if user else (f"<{actor.via}>" if actor else "<system>")
+        self.ip = actor.ip_address if actor else None
+        self.via = actor.via if actor else ""
+        self.note = note
+        self.rows: list[AuditEntry] = []
+
+    def add(
+        self,
+        action: str,
+        record: TrainingRecord,
+        changes: dict[str, Any],
+        *,
+        project_id: int | None,
+        company_id: int | None,
+        note: str = "",
+    ) -> None:
+        if not changes:
+            return
+        self.rows.append(
+            AuditEntry(
+                actor_id=self.actor_id,
+                actor_label=self.label,
+                ip_address=self.ip,
+                via=self.via,
+                action=str(action),
+                object_type=TrainingRecord._meta.label,
+                object_id=str(record.public_id),
+                object_repr=str(record)[:200],
+                project_id=record.project_id or project_id,
+                company_id=company_id,
+                changes=changes,
+                note=(note or self.note)[:300],
+            )
+        )
+
+    def flush(self) -> int:
+        written = len(self.rows)
+        if self.rows:
+            AuditEntry.objects.bulk_create(self.rows, batch_size=1000)
+        self.rows = []
+        return written
+
+
+def _record_for(worker: Worker, course: Course, project: Project) -> tuple[TrainingRecord, bool]:
     bound = record_project_id(course.level, project.pk)
-    record, _created = TrainingRecord.objects.select_for_update().get_or_create(
+    record, created = TrainingRecord.objects.select_for_update().get_or_create(
         worker=worker, course=course, project=project if bound is not None else None
     )
-    return record
+    return record, created
 
 
 def _apply_result(
@@ -408,19 +482,32 @@ def _apply_result(
     session: OfflineSession | None = None,
     time_spent: int = 0,
     attempts: int = 1,
+    audit: RecordAudit,
+    created: bool,
+    project: Project,
+    company_id: int | None,
 ) -> TrainingRecord:
+    """Count an attempt (online or offline) on the record. A pass replaces the pass on record only when it is
+    not older than it (a back-dated offline session does not move ``passed_at`` backwards), and clears a
+    retake-after-absence mark only when it was taken after the mark."""
+    before = {} if created else snapshot(record)
     record.attempts += attempts
     record.time_spent_seconds += time_spent
     if passed:
-        record.score = score
-        record.passed_at = at
-        record.source = source
-        record.session = session
-        record.retake_marked_at = None  # a new pass clears the absence mark
-        record.expires_at = _expiry(record)
+        if record.passed_at is None or at >= record.passed_at:
+            record.score = score
+            record.passed_at = at
+            record.source = source
+            record.session = session
+            record.expires_at = _expiry(record)
+        if record.retake_marked_at is not None and at >= record.retake_marked_at:
+            record.retake_marked_at = None  # a pass after the absence clears the mark
     elif record.passed_at is None or record.retake_marked_at is not None:
         record.score = score
     record.save()
+    after = snapshot(record)
+    action, changes = (AuditAction.CREATE, after) if created else (AuditAction.UPDATE, diff(before, after))
+    audit.add(action, record, changes, project_id=project.pk, company_id=company_id)
     inputs_changed(worker_ids=[record.worker_id])
     return record
 
@@ -460,18 +547,21 @@ def start_exam(
     _close_abandoned(employment, course, now)
     if course.exam_bank_id is None:
         raise ValidationError(_("该课程尚未设置考试题库，请联系安全管理人员"))
-    ids = list(Question.objects.filter(bank_id=course.exam_bank_id).values_list("pk", flat=True))
-    if len(ids) < course.exam_question_count:
+    keys: dict[int, list[int]] = dict(
+        Question.objects.filter(bank_id=course.exam_bank_id).order_by("pk").values_list("pk", "correct")
+    )
+    if len(keys) < course.exam_question_count:
         raise ValidationError(
             _("题库题目不足（需要 %(need)d 题，现有 %(have)d 题），请联系安全管理人员")
-            % {"need": course.exam_question_count, "have": len(ids)}
+            % {"need": course.exam_question_count, "have": len(keys)}
         )
-    drawn = (rng or random.SystemRandom()).sample(ids, course.exam_question_count)
+    drawn = (rng or random.SystemRandom()).sample(list(keys), course.exam_question_count)
     return ExamAttempt.objects.create(
         employment=employment,
         worker_id=employment.worker_id,
         course=course,
         question_ids=drawn,
+        answer_key={str(qid): sorted(keys[qid]) for qid in drawn},
         started_at=now,
         deadline_at=now + dt.timedelta(minutes=course.exam_time_limit_minutes),
     )
@@ -497,7 +587,8 @@ def _close_abandoned(employment: Employment, course: Course, now: dt.datetime) -
     ExamAttempt.objects.bulk_update(
         abandoned, ["submitted_at", "score", "passed", "time_spent_seconds", "failure_reason"]
     )
-    record = _record_for(employment.worker, course, employment.project)
+    record, created = _record_for(employment.worker, course, employment.project)
+    audit = RecordAudit(reason)
     _apply_result(
         record,
         score=Decimal("0.0"),
@@ -506,15 +597,32 @@ def _close_abandoned(employment: Employment, course: Course, now: dt.datetime) -
         source=RecordSource.ONLINE,
         time_spent=sum(a.time_spent_seconds for a in abandoned),
         attempts=len(abandoned),
+        audit=audit,
+        created=created,
+        project=employment.project,
+        company_id=employment.worker.registered_by_company_id,
     )
+    audit.flush()
+
+
+def attempt_key(attempt: ExamAttempt) -> dict[int, list[int]]:
+    """The key the attempt is graded against: the one stored when its questions were drawn. (An attempt
+    drawn before keys were stored falls back to the questions as they are now; a question since deleted has
+    no key and so cannot be answered right.)"""
+    drawn = [int(q) for q in attempt.question_ids]
+    if attempt.answer_key:
+        stored = {int(k): [int(i) for i in v] for k, v in attempt.answer_key.items()}
+    else:
+        stored = dict(Question.objects.filter(pk__in=drawn).values_list("pk", "correct"))
+    return {qid: stored.get(qid, []) for qid in drawn}
 
 
 def grade(correct: dict[int, list[int]], answers: dict[int, list[int]]) -> Decimal:
     """The percentage of questions answered exactly right (a multiple choice needs every right option and
-    no wrong one), to one decimal."""
+    no wrong one), to one decimal. A question with no key (one that could not be read) is never right."""
     if not correct:
         return Decimal("0.0")
-    right = sum(1 for qid, key in correct.items() if sorted(set(answers.get(qid, []))) == sorted(key))
+    right = sum(1 for qid, key in correct.items() if key and sorted(set(answers.get(qid, []))) == sorted(key))
     return (Decimal(100) * right / len(correct)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
@@ -545,8 +653,7 @@ def submit_exam(
         except (TypeError, ValueError):
             continue
     clean = {qid: value for qid, value in clean.items() if qid in drawn}
-    correct = dict(Question.objects.filter(pk__in=drawn).values_list("pk", "correct"))
-    score = grade({qid: correct.get(qid, []) for qid in drawn}, clean)
+    score = grade(attempt_key(attempt), clean)
     late = now > attempt.deadline_at + GRACE
     passed = not late and score >= attempt.course.exam_pass_mark
     attempt.submitted_at = now
@@ -561,7 +668,9 @@ def submit_exam(
     elif not passed:
         attempt.failure_reason = _("未达到及格分 %(mark)d 分") % {"mark": attempt.course.exam_pass_mark}
     attempt.save()
-    record = _record_for(attempt.employment.worker, attempt.course, attempt.employment.project)
+    worker = attempt.employment.worker
+    record, created = _record_for(worker, attempt.course, attempt.employment.project)
+    audit = RecordAudit(_("线上考试：%(score)s 分") % {"score": score})
     record = _apply_result(
         record,
         score=score,
@@ -569,7 +678,12 @@ def submit_exam(
         at=now,
         source=RecordSource.ONLINE,
         time_spent=attempt.time_spent_seconds,
+        audit=audit,
+        created=created,
+        project=attempt.employment.project,
+        company_id=worker.registered_by_company_id,
     )
+    audit.flush()
     return ExamResult(attempt=attempt, record=record)
 
 
@@ -606,11 +720,7 @@ def record_offline_session(
         raise ValidationError({"held_on": _("培训日期不能晚于今天")})
     if team is not None and team.project_id != project.pk:
         raise ValidationError({"team": _("班组不属于该项目")})
-    for a in attendees:
-        if a.employment.project_id != project.pk or (team is not None and a.employment.team_id != team.pk):
-            raise ValidationError({"attendees": _("参训人员须是本项目（本班组）的在场工人")})
-        if a.score is not None and not (Decimal(0) <= a.score <= Decimal(100)):
-            raise ValidationError({"attendees": _("成绩须在 0 到 100 之间")})
+    attendees = [_checked_attendee(a, project, team, course, held_on) for a in attendees]
     photo = check_upload(photo, IMAGE_TYPES, field="photo") if photo else ""
     sheet = check_upload(sign_in_sheet, SCAN_TYPES, field="sign_in_sheet") if sign_in_sheet else ""
     session = create_row(
@@ -632,8 +742,12 @@ def record_offline_session(
     )
     zone = zoneinfo.ZoneInfo(project.time_zone)  # validated when the project was saved
     passed_at = min(now, dt.datetime.combine(held_on, dt.time(12, 0), tzinfo=zone))
+    audit = RecordAudit(
+        _("线下培训 %(date)s（%(trainer)s）") % {"date": held_on.isoformat(), "trainer": session.trainer}
+    )
     for a in attendees:
-        record = _record_for(a.employment.worker, course, project)
+        worker = a.employment.worker
+        record, created = _record_for(worker, course, project)
         _apply_result(
             record,
             score=a.score,
@@ -642,5 +756,50 @@ def record_offline_session(
             source=RecordSource.OFFLINE,
             session=session,
             time_spent=course.duration_minutes * 60,
+            audit=audit,
+            created=created,
+            project=project,
+            company_id=worker.registered_by_company_id,
         )
+    audit.flush()
     return session
+
+
+def _checked_attendee(
+    a: AttendeeResult, project: Project, team: Team | None, course: Course, held_on: dt.date
+) -> AttendeeResult:
+    """An attendee of this project (and team) whose employment was open on the day of the session, with
+    ``passed`` agreeing with the score: a score at or above the course's pass mark is a pass, a tick
+    against a score below it is refused."""
+    employment = a.employment
+    name = employment.worker.name
+    if employment.project_id != project.pk or (team is not None and employment.team_id != team.pk):
+        raise ValidationError({"attendees": _("参训人员须是本项目（本班组）的在场工人")})
+    exited = employment.exit_date is not None and held_on > employment.exit_date
+    if held_on < employment.entry_date or exited:
+        raise ValidationError(
+            {
+                "attendees": _("%(name)s 在培训日期 %(date)s 不在本项目（进场 %(entry)s%(exit)s），不能登记")
+                % {
+                    "name": name,
+                    "date": held_on.isoformat(),
+                    "entry": employment.entry_date.isoformat(),
+                    "exit": _("，退场 %(exit)s") % {"exit": employment.exit_date.isoformat()}
+                    if employment.exit_date
+                    else "",
+                }
+            }
+        )
+    if a.score is None:
+        return a
+    if not (Decimal(0) <= a.score <= Decimal(100)):
+        raise ValidationError({"attendees": _("成绩须在 0 到 100 之间")})
+    reaches = a.score >= course.exam_pass_mark
+    if a.passed and not reaches:
+        raise ValidationError(
+            {
+                "attendees": _("%(name)s 的成绩 %(score)s 分低于及格分 %(mark)d 分，不能登记为合格")
+                % {"name": name, "score": a.score, "mark": course.exam_pass_mark}
+            }
+        )
+    return AttendeeResult(employment=employment, score=a.score, passed=reaches)

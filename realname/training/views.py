@@ -101,6 +101,8 @@ def course_list(request: HttpRequest) -> HttpResponse:
             "may_manage": has_perm(request.user, Perm.TRAINING_MANAGE),
             "may_record": has_perm(request.user, Perm.TRAINING_RECORD),
             "may_take": has_perm(request.user, Perm.TRAINING_TAKE),
+            "may_see_sessions": selectors.visible_sessions(request.user).exists()
+            or has_perm(request.user, Perm.TRAINING_RECORD),
             "projects": restrict(Project.objects.all(), request.user, Perm.TRAINING_VIEW).order_by("code")[
                 :50
             ],
@@ -502,7 +504,7 @@ def worker_training(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def session_list(request: HttpRequest) -> HttpResponse:
     require(request, Perm.TRAINING_VIEW)
     sessions = (
-        restrict(OfflineSession.objects.all(), request.user, Perm.TRAINING_VIEW)
+        selectors.visible_sessions(request.user)
         .select_related("project", "team", "course")
         .annotate(
             attendee_count=Count("attendees"),
@@ -592,12 +594,8 @@ def session_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    session = scoped_get(
-        request,
-        OfflineSession.objects.select_related("project", "team", "course"),
-        Perm.TRAINING_VIEW,
-        public_id,
-    )
+    sessions = selectors.visible_sessions(request.user).select_related("project", "team", "course")
+    session = _get(sessions, public_id)
     attendees = SessionAttendee.objects.filter(session=session).select_related(
         "employment__worker", "employment__team"
     )
@@ -606,7 +604,7 @@ def session_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @login_required
 def session_file(request: HttpRequest, public_id: UUID, which: str) -> FileResponse:
-    session = scoped_get(request, OfflineSession.objects.all(), Perm.TRAINING_VIEW, public_id)
+    session = _get(selectors.visible_sessions(request.user), public_id)
     stored = {"photo": session.photo, "sheet": session.sign_in_sheet}.get(which)
     if not stored:
         raise Http404
@@ -694,6 +692,7 @@ def my_attempt(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 messages.error(request, message)
         return redirect("training:my_attempt", attempt.public_id)
     by_id = Question.objects.in_bulk([int(q) for q in attempt.question_ids])
+    key = services.attempt_key(attempt)
     questions = []
     for number, qid in enumerate(attempt.question_ids, start=1):
         question = by_id.get(int(qid))
@@ -705,10 +704,10 @@ def my_attempt(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 "number": number,
                 "question": question,
                 "options": [
-                    {"index": i, "text": text, "chosen": i in chosen, "right": i in question.correct}
+                    {"index": i, "text": text, "chosen": i in chosen, "right": i in key[question.pk]}
                     for i, text in enumerate(question.options)
                 ],
-                "correct": sorted(set(chosen)) == sorted(question.correct),
+                "correct": bool(key[question.pk]) and sorted(set(chosen)) == key[question.pk],
             }
         )
     return render(

@@ -36,3 +36,18 @@ def test_the_score_is_the_share_of_exactly_right_questions(
     # Answer order and repeats do not matter.
     shuffled = {qid: list(reversed(value)) * 2 for qid, value in answers.items()}
     assert grade(key, shuffled) == score
+
+
+@given(keys, st.sets(st.integers(min_value=1, max_value=500), min_size=1, max_size=10))
+def test_a_question_without_a_key_is_never_right(key: dict[int, list[int]], lost: set[int]) -> None:
+    """A drawn question whose key is missing (deleted before keys were stored) counts as wrong, whether
+    it was left blank or answered: an empty answer must not "match" an empty key."""
+    graded = {**key, **{qid: [] for qid in lost}}
+    right = sum(1 for qid in key if qid not in lost)
+    expected = Decimal(100) * right / len(graded)
+    for answers in (
+        {qid: ([] if qid in lost else value) for qid, value in graded.items()},
+        {**key, **dict.fromkeys(lost, [0])},
+    ):
+        assert abs(grade(graded, answers) - expected) <= Decimal("0.05")
+    assert grade(dict.fromkeys(lost, []), {}) == Decimal("0.0")

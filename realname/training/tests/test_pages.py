@@ -4,6 +4,7 @@ pages (their own only); a team leader records offline sessions for their own tea
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -398,3 +399,50 @@ def test_a_lesson_video_is_served_in_byte_ranges_to_phones(world: World, trainin
     tail = wendy.get(url, headers={"Range": "bytes=-4"})
     assert tail.content == mp4[-4:]
     assert login(world.charlie).get(url, headers={"Range": "bytes=0-3"}).status_code == 404
+
+
+def test_a_worker_sees_no_offline_session_not_even_of_their_own_team(
+    world: World, training: Training, tina: User
+) -> None:
+    mate = make_worker("赵同事", registered_by_company=world.company_a)
+    mate_job = employ(mate, world.gc_p1, team=world.team_a)
+    theirs = services.record_offline_session(
+        project=world.p1,
+        team=world.team_a,
+        course=training.team,
+        held_on=timezone.localdate(),
+        trainer="张三",
+        attendees=[services.AttendeeResult(mate_job, Decimal("42.5"), False)],
+        sign_in_sheet=SimpleUploadedFile("s.pdf", b"%PDF-1.4 signatures"),
+        photo=SimpleUploadedFile("p.png", PNG),
+    )
+    # Even a session the worker attended shows everyone's scores: their own result is on their records.
+    attended = services.record_offline_session(
+        project=world.p1,
+        team=world.team_a,
+        course=training.company,
+        held_on=timezone.localdate(),
+        trainer="张三",
+        attendees=[
+            services.AttendeeResult(job(world), Decimal("90"), True),
+            services.AttendeeResult(mate_job, Decimal("30"), False),
+        ],
+    )
+    wendy = login(world.wendy)
+    for session in (theirs, attended):
+        assert wendy.get(reverse("training:session_detail", args=[session.public_id])).status_code == 404
+        for which in ("sheet", "photo"):
+            url = reverse("training:session_file", args=[session.public_id, which])
+            assert wendy.get(url).status_code == 404
+    listed = wendy.get(reverse("training:session_list"))
+    assert listed.status_code == 200
+    page = listed.content.decode()
+    assert str(theirs.public_id) not in page and str(attended.public_id) not in page and "42.5" not in page
+    assert reverse("training:session_list") not in wendy.get(reverse("training:course_list")).content.decode()
+    assert "已通过" in wendy.get(reverse("training:my_training")).content.decode()
+    # The people responsible still see them: the team leader, the general contractor, the regulator.
+    for user in (tina, world.alice, world.reggie):
+        client = login(user)
+        assert client.get(reverse("training:session_detail", args=[theirs.public_id])).status_code == 200
+        sheet = client.get(reverse("training:session_file", args=[theirs.public_id, "sheet"]))
+        assert sheet.status_code == 200

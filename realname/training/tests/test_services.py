@@ -368,5 +368,239 @@ def test_refreshing_the_expiry_after_a_plan_change_is_bulk(world: World, trainin
             worker_ids=[w.pk for w in workers], course_ids=[training.company.pk]
         )
     assert changed == 11
-    assert len(queries.captured_queries) <= 5  # records, employments, plans, the bulk update (+ savepoint)
+    # records, employments, plans, the bulk update, the workers' companies, the audit insert (+ savepoint)
+    assert len(queries.captured_queries) <= 7
     assert set(TrainingRecord.objects.values_list("expires_at", flat=True)) == {add_months(NOW, 3)}
+    from realname.core.models import AuditEntry
+
+    audited = AuditEntry.objects.filter(
+        object_type="training.TrainingRecord", note="培训计划变更，重新计算有效期"
+    )
+    assert audited.count() == 11
+
+
+# --- review fixes ------------------------------------------------------------------------------------------
+
+
+def test_a_question_deleted_or_edited_after_the_draw_does_not_change_the_attempts_key(
+    world: World, training: Training
+) -> None:
+    attempt = services.start_exam(employment=job_of(world), course=training.company, now=NOW)
+    key = right_answers(attempt)
+    assert attempt.answer_key == key
+    drawn = [Question.objects.get(pk=q) for q in attempt.question_ids]
+    for question in drawn[:3]:
+        services.delete_question(question=question)
+    # Deleted questions answered with nothing are not "right": the attempt scores 0, not 60.
+    result = services.submit_exam(attempt=attempt, answers={}, now=NOW + dt.timedelta(minutes=1))
+    assert result.attempt.score == Decimal("0.0") and result.attempt.passed is False
+    assert result.record.passed_at is None
+    # An edited key does not change a drawn attempt: the answers right when drawn stay right.
+    second = services.start_exam(
+        employment=job_of(world), course=training.company, now=NOW + dt.timedelta(hours=1)
+    )
+    answers = right_answers(second)
+    edited = Question.objects.get(pk=second.question_ids[0])
+    services.update_question(
+        question=edited, correct=[i for i in range(len(edited.options)) if i not in edited.correct][:1]
+    )
+    services.delete_question(question=Question.objects.get(pk=second.question_ids[1]))
+    answers.pop(str(second.question_ids[1]))
+    result = services.submit_exam(attempt=second, answers=answers, now=NOW + dt.timedelta(hours=1, minutes=2))
+    assert result.attempt.score == Decimal("80.0") and result.attempt.passed
+
+
+def _leave_and_return(world: World, training: Training, *, exit_day: int, back_day: int) -> Employment:
+    from realname.workers import services as worker_services
+
+    pass_course(world, training.project)
+    old = job_of(world)
+    _punch(old, NOW + dt.timedelta(days=1))
+    worker_services.register_exit(employment=old, exit_date=(NOW + dt.timedelta(days=exit_day)).date())
+    back = NOW + dt.timedelta(days=back_day)
+    new = worker_services.register_entry(
+        worker=old.worker,
+        project=old.project,
+        participant=old.participant,
+        trade=old.trade,
+        team=old.team,
+        entry_date=back.date(),
+    ).employment
+    assert new.pk != old.pk
+    _punch(new, back)  # the first punch on return, before the job runs
+    return new
+
+
+def test_a_worker_back_on_a_new_employment_after_a_long_absence_must_retake(
+    world: World, training: Training
+) -> None:
+    new = _leave_and_return(world, training, exit_day=2, back_day=200)
+    at = NOW + dt.timedelta(days=200, minutes=10)
+    assert mark_retakes_after_absence(now=at) == 1
+    facts = training_facts([new], at)[new.pk]
+    assert (
+        next(f.state for f in facts if f.course_id == training.project.pk)
+        == TrainingState.RETAKE_AFTER_ABSENCE
+    )
+    assert mark_retakes_after_absence(now=at + dt.timedelta(days=1)) == 0
+
+
+def test_a_short_gap_between_two_employments_is_no_absence(world: World, training: Training) -> None:
+    new = _leave_and_return(world, training, exit_day=2, back_day=20)  # limit: 30 days
+    at = NOW + dt.timedelta(days=20, minutes=10)
+    assert mark_retakes_after_absence(now=at) == 0
+    facts = training_facts([new], at)[new.pk]
+    assert next(f.state for f in facts if f.course_id == training.project.pk) == TrainingState.PASSED
+    # The exit date counts as presence: 29 days after it (and 10 after the return punch) nothing is due.
+    assert mark_retakes_after_absence(now=NOW + dt.timedelta(days=31)) == 0
+
+
+def test_an_offline_score_decides_the_pass_against_the_courses_pass_mark(
+    world: World, training: Training
+) -> None:
+    a, b = job_of(world), job_of(world, "worker_b")
+    with pytest.raises(ValidationError, match="低于及格分 60 分"):
+        services.record_offline_session(
+            project=world.p1,
+            course=training.company,
+            held_on=NOW.date(),
+            trainer="王安全",
+            attendees=[services.AttendeeResult(a, Decimal("10"), True)],
+            now=NOW,
+        )
+    assert not TrainingRecord.objects.exists()
+    session = services.record_offline_session(
+        project=world.p1,
+        course=training.company,
+        held_on=NOW.date(),
+        trainer="王安全",
+        attendees=[
+            services.AttendeeResult(a, Decimal("75"), False),  # the box left unticked: the score decides
+            services.AttendeeResult(b, None, True),  # no score: the tick decides
+        ],
+        now=NOW,
+    )
+    assert sorted(session.attendees.values_list("passed", flat=True)) == [True, True]
+    assert state_of(world, training.company.pk, NOW) == TrainingState.PASSED
+    assert state_of(world, training.company.pk, NOW, "worker_b") == TrainingState.PASSED
+
+
+def test_an_offline_session_refuses_an_employment_not_open_on_its_date(
+    world: World, training: Training
+) -> None:
+    from realname.workers import services as worker_services
+
+    employment = job_of(world)
+    worker_services.register_exit(employment=employment, exit_date=dt.date(2026, 4, 1))
+    employment.refresh_from_db()
+    for held_on in (dt.date(2026, 5, 30), dt.date(2026, 2, 1)):  # after the exit, before the entry
+        with pytest.raises(ValidationError, match="不在本项目"):
+            services.record_offline_session(
+                project=world.p1,
+                course=training.company,
+                held_on=held_on,
+                trainer="王安全",
+                attendees=[services.AttendeeResult(employment, Decimal("90"), True)],
+                now=NOW,
+            )
+    # Held while they were still there, recorded after they left: accepted.
+    services.record_offline_session(
+        project=world.p1,
+        course=training.company,
+        held_on=dt.date(2026, 3, 20),
+        trainer="王安全",
+        attendees=[services.AttendeeResult(employment, Decimal("90"), True)],
+        now=NOW,
+    )
+    assert TrainingRecord.objects.get(worker=world.worker_a, course=training.company).passed_at is not None
+
+
+def test_a_company_pass_required_on_two_projects_warns_the_worker_once(
+    world: World, training: Training
+) -> None:
+    from realname.notifications.models import Notification
+    from realname.testing import employ
+    from realname.training.jobs import warn_expiring
+
+    employ(world.worker_a, world.gc_p2, team=world.team_c)
+    plan = services.create_plan(project=world.p2, name="P2 安全教育")
+    services.add_plan_course(plan=plan, course=training.company, validity_months=12)
+    pass_course(world, training.company)
+    expires = add_months(NOW + dt.timedelta(minutes=5), 12)
+    warn_expiring(now=expires - dt.timedelta(days=20))
+    assert Notification.objects.filter(recipient=world.wendy, kind="training.expiring").count() == 1
+    warn_expiring(now=expires - dt.timedelta(days=5))
+    assert Notification.objects.filter(recipient=world.wendy, kind="training.expiring").count() == 2
+
+
+def test_a_pass_expiring_exactly_30_days_ahead_is_warned_without_error(
+    world: World, training: Training
+) -> None:
+    from realname.notifications.models import Notification
+    from realname.training.jobs import warn_expiring
+
+    pass_course(world, training.company)
+    expires = add_months(NOW + dt.timedelta(minutes=5), 12)
+    assert warn_expiring(now=expires - dt.timedelta(days=30)) >= 1
+    assert Notification.objects.filter(recipient=world.wendy, dedupe_key__endswith=":30").count() == 1
+    assert warn_expiring(now=expires - dt.timedelta(days=7)) >= 1
+    assert Notification.objects.filter(recipient=world.wendy, dedupe_key__endswith=":7").count() == 1
+
+
+def test_a_back_dated_offline_session_neither_clears_a_retake_nor_moves_a_pass_back(
+    world: World, training: Training
+) -> None:
+    pass_course(world, training.project)
+    marked_at = NOW + dt.timedelta(days=40)
+    assert mark_retakes_after_absence(now=marked_at) == 1
+    record = TrainingRecord.objects.get(worker=world.worker_a, course=training.project)
+    session_args = {
+        "project": world.p1,
+        "course": training.project,
+        "trainer": "王安全",
+        "attendees": [services.AttendeeResult(job_of(world), Decimal("90"), True)],
+        "now": marked_at + dt.timedelta(days=1),
+    }
+    # Held before the mark (recorded late): the mark stays.
+    services.record_offline_session(held_on=(NOW + dt.timedelta(days=10)).date(), **session_args)
+    record.refresh_from_db()
+    assert record.retake_marked_at == marked_at
+    assert (
+        state_of(world, training.project.pk, marked_at + dt.timedelta(days=1))
+        == TrainingState.RETAKE_AFTER_ABSENCE
+    )
+    # A pass after the mark clears it; a later back-dated session does not move that pass back.
+    pass_course(world, training.project, at=marked_at + dt.timedelta(days=2))
+    record.refresh_from_db()
+    newest = record.passed_at
+    assert record.retake_marked_at is None and newest == marked_at + dt.timedelta(days=2, minutes=5)
+    services.record_offline_session(
+        held_on=(NOW + dt.timedelta(days=20)).date(),
+        **{**session_args, "now": marked_at + dt.timedelta(days=3)},
+    )
+    record.refresh_from_db()
+    assert record.passed_at == newest and record.source == "online" and record.session is None
+    assert record.attempts == 4
+
+
+def test_a_pass_is_in_the_audit_log(world: World, training: Training) -> None:
+    from realname.core.context import acting_as
+    from realname.core.models import AuditEntry
+
+    with acting_as(world.wendy):
+        pass_course(world, training.project)
+    record = TrainingRecord.objects.get(worker=world.worker_a, course=training.project)
+    entry = AuditEntry.objects.get(object_type="training.TrainingRecord", object_id=str(record.public_id))
+    assert entry.action == "create" and entry.actor == world.wendy
+    assert entry.changes["passed_at"] == str(record.passed_at) and entry.changes["score"] == "100.0"
+    assert entry.project_id == world.p1.pk and entry.company_id == world.company_a.pk
+    assert "线上考试" in entry.note
+    # A company-level pass (no project of its own) is filed under the project it was earned on.
+    pass_course(world, training.company)
+    company_pass = TrainingRecord.objects.get(worker=world.worker_a, course=training.company)
+    entry = AuditEntry.objects.get(object_id=str(company_pass.public_id))
+    assert entry.project_id == world.p1.pk
+    # The retake mark is audited too.
+    mark_retakes_after_absence(now=NOW + dt.timedelta(days=40))
+    marks = AuditEntry.objects.filter(object_id=str(record.public_id), action="update")
+    assert [list(m.changes) for m in marks] == [["retake_marked_at"]]
