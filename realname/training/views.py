@@ -534,6 +534,24 @@ def _attendee_results(request: HttpRequest, employments: list[Employment]) -> li
     return results
 
 
+def _attendee_rows(request: HttpRequest, employments: list[Employment]) -> list[dict[str, Any]]:
+    """Each person on the form with what was entered for them (a refused form comes back as it was sent;
+    a new one has 合格 ticked)."""
+    posted = request.method == "POST"
+    rows = []
+    for e in employments:
+        key = str(e.public_id)
+        rows.append(
+            {
+                "employment": e,
+                "attend": request.POST.get(f"attend_{key}") == "on",
+                "score": request.POST.get(f"score_{key}", "").strip(),
+                "passed": request.POST.get(f"passed_{key}") == "on" if posted else True,
+            }
+        )
+    return rows
+
+
 @login_required
 def session_create(request: HttpRequest) -> HttpResponse:
     require(request, Perm.TRAINING_RECORD)
@@ -586,8 +604,7 @@ def session_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "project": project,
             "team": team,
-            "employments": employments,
-            "checked": {key[len("attend_") :] for key in request.POST if key.startswith("attend_")},
+            "rows": _attendee_rows(request, employments),
         },
     )
 

@@ -446,3 +446,29 @@ def test_a_worker_sees_no_offline_session_not_even_of_their_own_team(
         assert client.get(reverse("training:session_detail", args=[theirs.public_id])).status_code == 200
         sheet = client.get(reverse("training:session_file", args=[theirs.public_id, "sheet"]))
         assert sheet.status_code == 200
+
+
+def test_a_tick_against_a_failing_score_comes_back_with_the_form_as_sent(
+    world: World, training: Training, tina: User
+) -> None:
+    client = login(tina)
+    url = f"{reverse('training:session_create')}?project={world.p1.public_id}&team={world.team_a.public_id}"
+    a = job(world)
+    fresh = client.get(url).content.decode()
+    assert f'name="passed_{a.public_id}" checked' in fresh
+    response = client.post(
+        url,
+        {
+            "course": str(training.team.public_id),
+            "held_on": timezone.localdate().isoformat(),
+            "trainer": "田班长",
+            f"attend_{a.public_id}": "on",
+            f"score_{a.public_id}": "40",
+            f"passed_{a.public_id}": "on",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "成绩 40 分低于及格分 60 分，不能登记为合格" in page
+    assert 'value="40"' in page and f'name="attend_{a.public_id}" checked' in page
+    assert not OfflineSession.objects.exists() and not TrainingRecord.objects.exists()
