@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
@@ -27,7 +28,9 @@ from realname.workers.models import Employment, EmploymentStatus
 
 
 @transaction.atomic
-def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
+def mark_retakes_after_absence(
+    now: dt.datetime | None = None, *, worker_ids: Iterable[int] | None = None
+) -> int:
     """Mark every project-level pass whose worker stayed away from the project longer than the plan's
     absence limit after passing. Returns the number of passes marked.
 
@@ -41,6 +44,9 @@ def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
 
     One SELECT finds the candidates (the active employment, its trade, the limit from the plans, the last
     gate events and the last exit are correlated subqueries), one UPDATE marks them, one INSERT audits them.
+
+    ``worker_ids`` limits the run to those workers: a registration (进场) can call it for the worker just
+    re-registered, so a long absence is marked at once rather than at the job's next run.
     """
     now = now or timezone.now()
     active = Employment.objects.filter(
@@ -86,6 +92,7 @@ def mark_retakes_after_absence(now: dt.datetime | None = None) -> int:
             passed_at__isnull=False,
             retake_marked_at__isnull=True,
             passed_at__lt=now,
+            **({} if worker_ids is None else {"worker_id__in": list(worker_ids)}),
         )
         .annotate(
             emp_id=Subquery(active.values("pk")[:1]),

@@ -436,7 +436,8 @@ def test_a_worker_back_on_a_new_employment_after_a_long_absence_must_retake(
 ) -> None:
     new = _leave_and_return(world, training, exit_day=2, back_day=200)
     at = NOW + dt.timedelta(days=200, minutes=10)
-    assert mark_retakes_after_absence(now=at) == 1
+    assert mark_retakes_after_absence(now=at, worker_ids=[world.worker_b.pk]) == 0
+    assert mark_retakes_after_absence(now=at, worker_ids=[world.worker_a.pk]) == 1
     facts = training_facts([new], at)[new.pk]
     assert (
         next(f.state for f in facts if f.course_id == training.project.pk)
