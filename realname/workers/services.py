@@ -287,6 +287,11 @@ def register_entry(
         before = audit.snapshot(current)
         employment = update_row(current, **values)
         created, changed = False, audit.snapshot(employment) != before
+    if created:
+        # Back after a long absence: the project-level course must be retaken before the first punch.
+        from realname.training.jobs import mark_retakes_after_absence
+
+        mark_retakes_after_absence(worker_ids=[worker.pk])
     if changed:
         inputs_changed(worker_ids=[worker.pk])
     return EntryResult(employment, created, changed, list(overlapping_employments(employment)))
