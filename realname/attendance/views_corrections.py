@@ -34,7 +34,7 @@ from realname.attendance.models_corrections import (
     CorrectionStatus,
 )
 from realname.core.forms import DATE, add_service_errors
-from realname.core.pages import paginate, query_without_page, require, scoped_get
+from realname.core.pages import paginate, query_without_page, require, scoped_get, stored_file_response
 from realname.orgs.models import Project
 from realname.workers.forms import CONTENT_TYPES, EmploymentChoiceField, ListFilterForm, ProjectChoiceField
 from realname.workers.models import Employment
@@ -262,17 +262,4 @@ def correction_evidence(request: HttpRequest, public_id: UUID) -> FileResponse:
     stored = correction.evidence
     if not stored:
         raise Http404
-    extension = os.path.basename(stored.name or "").rsplit(".", 1)[-1].lower()
-    if extension not in CONTENT_TYPES:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=CONTENT_TYPES[extension],
-        filename=f"correction-{correction.public_id}.{extension}",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(stored, f"correction-{correction.public_id}", CONTENT_TYPES)

@@ -10,7 +10,6 @@ their project (general contractor, owner, supervisor — not a subcontractor; pl
 from __future__ import annotations
 
 import datetime as dt
-import os
 import uuid
 from typing import Any
 from uuid import UUID
@@ -47,7 +46,7 @@ from realname.certificates.models import (
     TradeRule,
 )
 from realname.core.forms import add_service_errors
-from realname.core.pages import paginate, query_without_page, require, scoped_get
+from realname.core.pages import paginate, query_without_page, require, scoped_get, stored_file_response
 from realname.orgs.models import Project
 from realname.workers.forms import CONTENT_TYPES
 from realname.workers.models import Worker
@@ -86,19 +85,7 @@ def _active_types() -> QuerySet[CertificateType]:
 
 
 def _file_response(stored: FieldFile, download_name: str) -> FileResponse:
-    """A stored scan streamed to a user who passed the scope check; never a public media URL."""
-    extension = os.path.basename(stored.name or "").rsplit(".", 1)[-1].lower()
-    if extension not in CONTENT_TYPES:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type=CONTENT_TYPES[extension], filename=f"{download_name}.{extension}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(stored, download_name, CONTENT_TYPES)
 
 
 def _back(certificate: Certificate) -> HttpResponse:

@@ -31,7 +31,7 @@ from django.views.decorators.http import require_POST
 from realname.accounts.roles import Perm
 from realname.accounts.scope import has_perm, is_platform, restrict
 from realname.core.forms import add_service_errors
-from realname.core.pages import paginate, query_without_page, require, scoped_get
+from realname.core.pages import paginate, query_without_page, require, scoped_get, stored_file_response
 from realname.orgs.models import Project, Team
 from realname.training import selectors, services
 from realname.training.forms import (
@@ -67,19 +67,7 @@ def _get(qs: models.QuerySet[Any], public_id: Any) -> Any:
 
 
 def _file_response(stored: FieldFile, download_name: str) -> FileResponse:
-    """A stored upload streamed to a user who passed the scope check; never a public media URL."""
-    extension = os.path.basename(stored.name or "").rsplit(".", 1)[-1].lower()
-    if extension not in services.CONTENT_TYPES:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type=services.CONTENT_TYPES[extension], filename=f"{download_name}.{extension}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(stored, download_name, services.CONTENT_TYPES)
 
 
 # --- courses and lessons -----------------------------------------------------------------------------------

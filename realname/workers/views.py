@@ -7,7 +7,6 @@ plaintext appears solely in the response to an explicit, audited reveal POST.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -30,7 +29,7 @@ from realname.accounts.roles import Perm
 from realname.accounts.scope import can, has_perm, restrict
 from realname.admission.selectors import visible_blacklist
 from realname.core.forms import add_service_errors
-from realname.core.pages import paginate, query_without_page, require, scoped_get
+from realname.core.pages import paginate, query_without_page, require, scoped_get, stored_file_response
 from realname.orgs.models import Participant, Project, Team
 from realname.orgs.selectors import acting_company, team_parents
 from realname.workers import selectors, services
@@ -121,19 +120,7 @@ def _next_or(request: HttpRequest, fallback: str) -> str:
 
 
 def _file_response(stored: FieldFile, download_name: str) -> FileResponse:
-    """A stored upload streamed to a user who passed the scope check; never a public media URL."""
-    extension = os.path.basename(stored.name or "").rsplit(".", 1)[-1].lower()
-    if extension not in CONTENT_TYPES:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type=CONTENT_TYPES[extension], filename=f"{download_name}.{extension}"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(stored, download_name, CONTENT_TYPES)
 
 
 # --- workers -----------------------------------------------------------------------------------------------
