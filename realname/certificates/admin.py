@@ -24,9 +24,9 @@ class TradeRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ("worker", "type", "number", "expires_on", "next_review_on", "verification_status")
+    list_display = ("worker", "type", "number_masked", "expires_on", "next_review_on", "verification_status")
     list_filter = ("verification_status", "type__regime")
-    search_fields = ("number",)
+    search_fields = ("worker__name",)  # the number is encrypted: find it through services.find_certificates
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -2,20 +2,22 @@
 lists of certificate types and trade rules.
 
 A certificate is visible to whoever may see its worker (``workers.view``; out of scope → 404) and written
-by whoever holds ``certificates.manage`` over the worker (visible but not permitted → 403).
+by whoever holds ``certificates.manage`` over the worker (visible but not permitted → 403). Numbers are
+output masked; the plaintext comes only from the audited ``reveal-number`` endpoint (``certificates.manage``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Path, Query, Router, Status
+from ninja import Body, Path, Query, Router, Status
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import can, restrict
@@ -31,6 +33,7 @@ from realname.certificates.schemas import (
     CertificateIn,
     CertificateOut,
     CertificateTypeOut,
+    NumberRevealOut,
     ReviewIn,
     TradeRuleOut,
     VerifyIn,
@@ -45,9 +48,11 @@ from realname.core.api_errors import (
 )
 from realname.orgs.models import Project
 from realname.workers.models import Worker
+from realname.workers.schemas import RevealIn
 
 router = Router(tags=["certificates"])
 
+OPTIONAL_BODY = Body(None)
 ID = Path(..., description="证书 id（UUID）", example="3fa85f64-5717-4562-b3fc-2a963f66afa6")
 
 
@@ -143,6 +148,25 @@ def create_certificate(request: HttpRequest, payload: CertificateIn) -> Status[C
     with transaction.atomic():
         certificate = services.add_certificate(worker=worker, type=kind, **fields)
     return Status(201, _visible(request, str(certificate.public_id)))
+
+
+@router.post(
+    "/{certificate_id}/reveal-number",
+    response={200: NumberRevealOut, **ERRORS},
+    summary="查看完整证书编号 / reveal the certificate number (audited)",
+)
+def reveal_number(
+    request: HttpRequest,
+    response: HttpResponse,
+    certificate_id: str = ID,
+    payload: RevealIn | None = OPTIONAL_BODY,
+) -> dict[str, Any]:
+    """证书编号可能就是持证人的身份证号码（应急管理 特种作业操作证），列表和详情只给掩码；核验人员需要完整编号
+    到发证机关查询平台核对时调用本接口。需要对该工人有 certificates.manage 权限，每次查看都记入审计日志。"""
+    certificate = _changeable(request, certificate_id)
+    number = services.reveal_number(certificate=certificate, reason=payload.reason if payload else "")
+    response["Cache-Control"] = "no-store"
+    return {"id": certificate.public_id, "number": number}
 
 
 @router.post(

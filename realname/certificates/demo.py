@@ -13,7 +13,7 @@ import datetime as dt
 from django.utils import timezone
 
 from realname.certificates import rules, selectors, services
-from realname.certificates.models import Certificate, CertificateType, TradeRule, VerificationStatus
+from realname.certificates.models import Certificate, CertificateType, Regime, TradeRule, VerificationStatus
 from realname.orgs.models import Project
 from realname.workers.models import Employment, EmploymentStatus
 
@@ -66,7 +66,10 @@ def seed_certificates(project: Project) -> None:
         certificate = services.add_certificate(
             worker=worker,
             type=kind,
-            number=f"DEMO{kind.code.replace('-', '')}{worker.pk:07d}",
+            # 应急管理 操作证 are numbered with the holder's ID number (stored encrypted, shown masked).
+            number=worker.id_number()
+            if kind.regime == Regime.EMERGENCY
+            else f"DEMO{kind.code.replace('-', '')}{worker.pk:07d}",
             holder_name=worker.name,
             holder_id_number=worker.id_number(),
             issuing_authority=AUTHORITIES[kind.regime],

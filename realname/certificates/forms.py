@@ -42,6 +42,9 @@ class CertificateForm(ServiceForm):
     type = TypeChoiceField(
         queryset=CertificateType.objects.none(), to_field_name="public_id", label=_("证书类型")
     )
+    number = forms.CharField(
+        label=_("证书编号"), max_length=80, help_text=_("同一证书类型内唯一；加密保存，页面上只显示掩码")
+    )
     holder_id_number = forms.CharField(
         label=_("持证人证件号码"), max_length=40, help_text=_("按证书上印的填写，须与该工人的证件号码一致")
     )
@@ -50,7 +53,7 @@ class CertificateForm(ServiceForm):
         model = Certificate
         fields = [
             "type",
-            "number",
+            "number",  # declared above: not a model field (stored encrypted)
             "holder_name",
             "issuing_authority",
             "issue_date",
@@ -75,6 +78,11 @@ class CertificateForm(ServiceForm):
         self.fields["type"].queryset = types  # type: ignore[attr-defined]
         self.fields["expires_on"].required = False
         if self.instance.pk:
+            # The number is never put back into the form in clear: blank keeps it, a value replaces it.
+            self.fields["number"].required = False
+            self.fields["number"].help_text = _("已登记：%(masked)s；如需更正证书编号才填写") % {
+                "masked": self.instance.number_masked
+            }
             self.fields["holder_id_number"].required = False
             self.fields["holder_id_number"].help_text = _(
                 "已登记：%(masked)s；如需更正持证人证件号码才填写"
@@ -83,6 +91,9 @@ class CertificateForm(ServiceForm):
 
     def service_fields(self) -> dict[str, Any]:
         fields = super().service_fields()
+        fields["number"] = self.cleaned_data.get("number") or ""
+        if self.instance.pk and not fields["number"]:
+            fields.pop("number")
         fields["holder_id_number"] = self.cleaned_data.get("holder_id_number") or ""
         if self.instance.pk and not fields["holder_id_number"]:
             fields.pop("holder_id_number")

@@ -105,7 +105,7 @@ def run_certificate_warnings(now: dt.datetime | None = None) -> int:
             "worker__name",
             "worker__user_id",
             "type__name",
-            "number",
+            "number_masked",
             "expires_on",
             "next_review_on",
         )

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from realname.certificates import numbers
 from realname.core import dictionaries
 from realname.core.models import PublicModel
 
@@ -99,7 +100,9 @@ class VerificationStatus(models.TextChoices):
 class Certificate(PublicModel):
     """A certificate a worker holds, as printed on it, and whether someone checked it against the issuer's
     register. The holder's ID number is compared with the worker's (through the blind index) and kept only
-    masked."""
+    masked. The certificate number may itself be an ID number (应急管理 操作证), so it is kept encrypted,
+    found by its blind index and shown masked (``realname.certificates.numbers``); the plaintext only through
+    the audited ``services.reveal_number``."""
 
     worker = models.ForeignKey(
         "workers.Worker", on_delete=models.CASCADE, related_name="certificates", verbose_name=_("工人")
@@ -107,7 +110,9 @@ class Certificate(PublicModel):
     type = models.ForeignKey(
         CertificateType, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("证书类型")
     )
-    number = models.CharField(_("证书编号"), max_length=60)
+    number_enc = models.TextField(editable=False)
+    number_index = models.CharField(max_length=64, editable=False)
+    number_masked = models.CharField(_("证书编号"), max_length=60, editable=False)
     holder_name = models.CharField(_("持证人姓名"), max_length=60)
     holder_id_masked = models.CharField(_("持证人证件号码"), max_length=40, editable=False)
     issuing_authority = models.CharField(_("发证机关"), max_length=120)
@@ -138,8 +143,8 @@ class Certificate(PublicModel):
         verbose_name_plural = _("特种作业证书")
         constraints = [
             models.UniqueConstraint(
-                fields=["type", "number"],
-                name="certificate_number_unique_per_type",
+                fields=["type", "number_index"],
+                name="certificate_number_index_unique_per_type",
                 violation_error_message=_("该证书类型下已登记相同编号的证书"),
             ),
             models.CheckConstraint(
@@ -155,7 +160,11 @@ class Certificate(PublicModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.type.name} {self.number}"
+        return f"{self.type.name} {self.number_masked}"
+
+    def full_number(self) -> str:
+        """The plaintext number. Request paths call services.reveal_number instead (audited)."""
+        return numbers.decrypt(self.number_enc)
 
 
 class CertificateScan(PublicModel):

@@ -57,7 +57,7 @@ class Held:
     """What the state of one certificate depends on."""
 
     certificate_id: int
-    number: str
+    number: str  # masked (Certificate.number_masked): it may be an ID number
     verified: bool
     expires_on: dt.date
     next_review_on: dt.date | None

@@ -1,6 +1,8 @@
 """API shapes for certificate types, trade rules and workers' certificates (inputs and outputs apart).
 
 The holder's ID number is accepted on input only to be compared with the worker's; outputs carry it masked.
+The certificate number is output masked too (it may be an ID number); the plaintext only from the audited
+reveal endpoint (``NumberRevealOut``).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from ninja import Field
+from ninja import Field, Schema
 
 from realname.certificates.models import Certificate, TradeRule
 from realname.core.api_errors import InputSchema
@@ -64,7 +66,7 @@ class ReviewOut(Ref):
 class CertificateOut(Ref):
     worker: WorkerRef
     type: CertificateTypeRef
-    number: str
+    number: str = Field(..., description="证书编号（掩码：含身份证号码的编号只显示首6位和末4位）")
     holder_name: str
     holder_id_masked: str
     issuing_authority: str
@@ -79,6 +81,10 @@ class CertificateOut(Ref):
     reviews: list[ReviewOut]
 
     @staticmethod
+    def resolve_number(obj: Certificate) -> str:
+        return obj.number_masked
+
+    @staticmethod
     def resolve_verified_by(obj: Certificate) -> str | None:
         return str(obj.verified_by) if obj.verified_by_id else None
 
@@ -87,10 +93,15 @@ class CertificateOut(Ref):
         return list(obj.reviews.all())
 
 
+class NumberRevealOut(Schema):
+    id: uuid.UUID
+    number: str = Field(..., description="证书编号明文（本次查看已记入审计日志）")
+
+
 class CertificateIn(InputSchema):
     worker: uuid.UUID = Field(..., description="工人 id")
     type: str = Field(..., description="证书类型代码（见 /certificates/types），如 ZJ-DG")
-    number: str = Field(..., description="证书编号（同一类型内唯一）")
+    number: str = Field(..., description="证书编号（同一类型内唯一）；加密保存，输出只显示掩码")
     holder_name: str = Field(..., description="证书上的持证人姓名")
     holder_id_number: str = Field(
         ..., description="证书上的持证人证件号码，须与工人的证件号码一致；不保存明文"

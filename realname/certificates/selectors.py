@@ -101,7 +101,13 @@ def certificate_facts(
         _id_in(Certificate.objects.filter(type_id__in=needed_types), "worker_id", wanted_workers)
         .exclude(verification_status=VerificationStatus.REJECTED)
         .values_list(
-            "pk", "worker_id", "type_id", "number", "verification_status", "expires_on", "next_review_on"
+            "pk",
+            "worker_id",
+            "type_id",
+            "number_masked",
+            "verification_status",
+            "expires_on",
+            "next_review_on",
         )
         .order_by()
     ):

@@ -14,12 +14,13 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from realname.accounts.models import User
 from realname.admission.changes import inputs_changed
-from realname.certificates import rules
+from realname.certificates import numbers, rules
 from realname.certificates.models import (
     Certificate,
     CertificateReview,
@@ -32,6 +33,7 @@ from realname.certificates.models import (
 from realname.core import audit, dictionaries
 from realname.core.identifiers import clean_text
 from realname.core.masking import mask_id_number
+from realname.core.models import AuditAction
 from realname.core.services import create_row, delete_row, update_row
 from realname.orgs.models import Project
 from realname.workers.models import Employment, EmploymentStatus, Worker
@@ -158,11 +160,33 @@ def _holder_masked(worker: Worker, holder_id_number: str) -> str:
     return mask_id_number(checked.number)
 
 
-def _clean_number(number: str) -> str:
-    cleaned = "".join(clean_text(number or "").split()).upper()
+def _number_fields(number: str) -> dict[str, str]:
+    """The stored forms of a certificate number: ciphertext, blind index, masked (never the plaintext)."""
+    cleaned = numbers.normalise(number)
     if not cleaned:
         raise ValidationError({"number": _("请填写证书编号")})
-    return cleaned
+    if len(cleaned) > 60:
+        raise ValidationError({"number": _("证书编号不能超过60个字符")})
+    return {
+        "number_enc": numbers.encrypt(cleaned),
+        "number_index": numbers.index(cleaned),
+        "number_masked": numbers.mask(cleaned),
+    }
+
+
+def find_certificates(*, number: str) -> QuerySet[Certificate]:
+    """Certificates with exactly this number (any type), looked up through the blind index."""
+    cleaned = numbers.normalise(number)
+    if not cleaned:
+        return Certificate.objects.none()
+    return Certificate.objects.filter(number_index=numbers.index(cleaned))
+
+
+def reveal_number(*, certificate: Certificate, reason: str = "") -> str:
+    """The plaintext certificate number, written to the audit log (AuditAction.REVEAL) like an ID reveal.
+    Permission (``certificates.manage`` over the worker) is the caller's check."""
+    audit.record(AuditAction.REVEAL, certificate, changes={"field": "number"}, note=reason)
+    return certificate.full_number()
 
 
 @transaction.atomic
@@ -197,7 +221,7 @@ def add_certificate(
         Certificate,
         worker=worker,
         type=type,
-        number=_clean_number(number),
+        **_number_fields(number),
         holder_name=clean_text(holder_name),
         holder_id_masked=masked,
         issuing_authority=clean_text(issuing_authority),
@@ -214,7 +238,7 @@ def add_certificate(
 # what identifies it, and the dates the register shows (a hand-changed expiry or review date is re-checked).
 _RECHECK_FIELDS = (
     "type",
-    "number",
+    "number_index",
     "holder_name",
     "holder_id_masked",
     "issuing_authority",
@@ -251,7 +275,9 @@ def update_certificate(*, certificate: Certificate, **fields: Any) -> Certificat
     if holder_id:
         values["holder_id_masked"] = _holder_masked(certificate.worker, holder_id)
     if "number" in values:
-        values["number"] = _clean_number(values["number"])
+        stored = _number_fields(values.pop("number"))
+        if stored["number_index"] != certificate.number_index:
+            values.update(stored)  # the same number again keeps its ciphertext: nothing changed
     for name in ("holder_name", "issuing_authority"):
         if name in values:
             values[name] = clean_text(values[name])

@@ -10,6 +10,9 @@ urlpatterns: list[URLPattern] = [
     path("workers/<uuid:public_id>/", views.worker_certificates, name="worker_certificates"),
     path("workers/<uuid:public_id>/new/", views.certificate_create, name="certificate_create"),
     path("<uuid:public_id>/edit/", views.certificate_edit, name="certificate_edit"),
+    path(
+        "<uuid:public_id>/reveal-number/", views.certificate_reveal_number, name="certificate_reveal_number"
+    ),
     path("<uuid:public_id>/verify/", views.certificate_verify, name="certificate_verify"),
     path("<uuid:public_id>/review/", views.certificate_review, name="certificate_review"),
     path("<uuid:public_id>/delete/", views.certificate_delete, name="certificate_delete"),

@@ -2,7 +2,8 @@
 project, and the certificate types and trade rules.
 
 A certificate is seen by whoever may see its worker (``workers.view``) and changed by whoever holds
-``certificates.manage`` over that worker; outside scope is a 404, visible but not permitted a 403. Types are
+``certificates.manage`` over that worker; outside scope is a 404, visible but not permitted a 403. Its number
+is shown masked; the full number only through the audited reveal POST (``certificates.manage``). Types are
 edited with ``admission.policy`` in platform scope; trade rules with ``admission.policy`` held project-wide on
 their project (general contractor, owner, supervisor — not a subcontractor; platform rules: platform scope).
 """
@@ -21,8 +22,10 @@ from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from realname.accounts.roles import Perm
@@ -48,7 +51,7 @@ from realname.certificates.models import (
 from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, query_without_page, require, scoped_get, stored_file_response
 from realname.orgs.models import Project
-from realname.workers.forms import CONTENT_TYPES
+from realname.workers.forms import CONTENT_TYPES, RevealForm
 from realname.workers.models import Worker
 
 
@@ -132,6 +135,30 @@ def certificate_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "certificates/certificate_form.html",
         {"form": form, "worker": worker, "required": selectors.required_for_worker(worker)},
     )
+
+
+@never_cache
+@login_required
+@require_POST
+def certificate_reveal_number(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """查看完整编号: the plaintext number for the verifier (it may be the holder's ID number), audited like
+    an ID reveal. Out of scope 404, visible without ``certificates.manage`` over the worker 403."""
+    certificate = _certificate(request, public_id, manage=True)
+    form = RevealForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    plaintext = services.reveal_number(certificate=certificate, reason=reason)
+    context = {
+        "label": gettext("%(name)s 的%(type)s证书编号")
+        % {
+            "name": certificate.worker.name,
+            "type": certificate.type.name,
+        },
+        "value": plaintext,
+        "back": reverse("certificates:worker_certificates", args=[certificate.worker.public_id]),
+        "element_id": f"number-{certificate.public_id}",
+    }
+    template = "workers/_revealed.html" if request.headers.get("HX-Request") else "workers/revealed.html"
+    return render(request, template, context)
 
 
 @login_required

@@ -52,7 +52,7 @@ def test_the_states_of_a_held_certificate_over_time(electrician: Worker) -> None
     assert (fact.state, fact.certificate_id, fact.number) == (
         CertificateState.UNVERIFIED,
         certificate.pk,
-        certificate.number,
+        certificate.number_masked,
     )
     services.verify_certificate(certificate=certificate, status="verified", by=None)
     [fact] = facts_of(electrician, at(dt.date(2026, 6, 1)))
