@@ -50,7 +50,7 @@ class CertificateFact:
     requirement: str  # what is required, e.g. the certificate type's name "建筑电工（住建）"
     state: CertificateState
     certificate_id: int | None = None  # the best certificate held for it, if any
-    number: str = ""  # its number (certificate numbers are not sensitive personal data)
+    number: str = ""  # its number, masked (Certificate.number_masked: 应急管理 numbers are ID numbers)
     expires_on: dt.date | None = None
     next_review_on: dt.date | None = None
 

@@ -19,6 +19,8 @@ SENSITIVE_FIELDS = {
     "id_number_index",
     "card_number_enc",
     "card_number_index",
+    "number_enc",  # certificate numbers (an 应急管理 操作证 is numbered with the holder's ID number)
+    "number_index",
     "password",
     "secret",  # gate devices' shared secrets
 }

@@ -248,3 +248,13 @@ def test_the_api_reveal_is_audited_and_refused_out_of_scope(world: World, sam: U
     assert post(api(sam), path).status_code == 200  # the reason is optional
     entries = reveals(certificate)
     assert sorted(e.note for e in entries) == ["", "核验"] and all(e.actor == sam for e in entries)
+
+
+def test_the_audit_trail_keeps_no_ciphertext_or_index_of_the_number(world: World) -> None:
+    certificate = id_certificate(world.worker_a)
+    entry = AuditEntry.objects.filter(action=AuditAction.CREATE, object_id=str(certificate.public_id)).latest(
+        "pk"
+    )
+    assert entry.changes["number_enc"] == "***" and entry.changes["number_index"] == "***"
+    assert certificate.number_enc not in str(entry.changes)
+    assert certificate.number_index not in str(entry.changes)
