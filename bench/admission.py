@@ -45,6 +45,7 @@ AT = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
 def build(workers: int) -> tuple[Any, list[Any]]:
     """The project and its employments, with everything a decision reads."""
     from realname.admission.models import BlacklistEntry
+    from realname.certificates import numbers
     from realname.certificates.models import Certificate, CertificateType, TradeRule, VerificationStatus
     from realname.training.models import Course, PlanCourse, TrainingPlan, TrainingRecord
     from realname.workers.models import Contract, Worker
@@ -117,7 +118,9 @@ def build(workers: int) -> tuple[Any, list[Any]]:
                 Certificate(
                     worker_id=e.worker_id,
                     type=kind,
-                    number=f"BENCH{n:08d}",
+                    number_enc=numbers.encrypt(f"BENCH{n:08d}"),
+                    number_index=numbers.index(f"BENCH{n:08d}"),
+                    number_masked=numbers.mask(f"BENCH{n:08d}"),
                     holder_name=f"工人{n + 1}",
                     holder_id_masked="110105********000X",
                     issuing_authority="北京市住房和城乡建设委员会",
@@ -188,7 +191,7 @@ def plain_read(project: Any) -> tuple[float, int]:
     )
     rows += list(
         Certificate.objects.filter(worker__in=workers).values_list(
-            "worker_id", "type_id", "number", "expires_on", "next_review_on", "verification_status"
+            "worker_id", "type_id", "number_masked", "expires_on", "next_review_on", "verification_status"
         )
     )
     rows += list(
