@@ -340,6 +340,19 @@ def verify_certificate(
     return certificate
 
 
+def _check_window(
+    reviewed_on: dt.date, *, expires_on: dt.date, due: dt.date, window_days: int, expired: str, early: str
+) -> None:
+    """Refuse a 复审 or 延期复核 dated after the certificate expired (``expired``: the holder must
+    re-qualify) or before its window before ``due`` opens (``early``); the messages are the caller's."""
+    if reviewed_on > expires_on:
+        raise ValidationError({"reviewed_on": expired % {"date": expires_on.isoformat()}})
+    opens = rules.window_opens(due, window_days)
+    if opens is not None and reviewed_on < opens:
+        values = {"due": due.isoformat(), "days": window_days, "opens": opens.isoformat()}
+        raise ValidationError({"reviewed_on": early % values})
+
+
 @transaction.atomic
 def record_review(
     *,
@@ -358,27 +371,14 @@ def record_review(
         raise ValidationError({"reviewed_on": _("该证书没有待复审的日期；如需延长有效期请登记延期复核")})
     if reviewed_on < certificate.issue_date:
         raise ValidationError({"reviewed_on": _("复审日期不能早于发证日期")})
-    if reviewed_on > certificate.expires_on:
-        raise ValidationError(
-            {
-                "reviewed_on": _("证书已过期，不能办理复审，须重新取证（有效期至 %(date)s）")
-                % {"date": certificate.expires_on.isoformat()}
-            }
-        )
-    opens = rules.window_opens(scheduled, certificate.type.review_window_days)
-    if opens is not None and reviewed_on < opens:
-        raise ValidationError(
-            {
-                "reviewed_on": _(
-                    "还未到复审申请期：复审须在复审日期（%(due)s）前 %(days)s 日内办理，即 %(opens)s 起"
-                )
-                % {
-                    "due": scheduled.isoformat(),
-                    "days": certificate.type.review_window_days,
-                    "opens": opens.isoformat(),
-                }
-            }
-        )
+    _check_window(
+        reviewed_on,
+        expires_on=certificate.expires_on,
+        due=scheduled,
+        window_days=certificate.type.review_window_days,
+        expired=_("证书已过期，不能办理复审，须重新取证（有效期至 %(date)s）"),
+        early=_("还未到复审申请期：复审须在复审日期（%(due)s）前 %(days)s 日内办理，即 %(opens)s 起"),
+    )
     if next_review_on is not None and next_review_on <= reviewed_on:
         raise ValidationError({"next_review_on": _("下次复审日期应晚于本次复审日期")})
     if next_review_on is not None and next_review_on > certificate.expires_on:
@@ -417,27 +417,14 @@ def renew_certificate(
     old = certificate.expires_on
     if reviewed_on < certificate.issue_date:
         raise ValidationError({"reviewed_on": _("复核日期不能早于发证日期")})
-    if reviewed_on > old:
-        raise ValidationError(
-            {
-                "reviewed_on": _("证书已过期，不能办理延期复核，须重新取证（有效期至 %(date)s）")
-                % {"date": old.isoformat()}
-            }
-        )
-    opens = rules.window_opens(old, certificate.type.renewal_window_days)
-    if opens is not None and reviewed_on < opens:
-        raise ValidationError(
-            {
-                "reviewed_on": _(
-                    "还未到延期复核申请期：须在有效期届满（%(due)s）前 %(days)s 日内办理，即 %(opens)s 起"
-                )
-                % {
-                    "due": old.isoformat(),
-                    "days": certificate.type.renewal_window_days,
-                    "opens": opens.isoformat(),
-                }
-            }
-        )
+    _check_window(
+        reviewed_on,
+        expires_on=old,
+        due=old,
+        window_days=certificate.type.renewal_window_days,
+        expired=_("证书已过期，不能办理延期复核，须重新取证（有效期至 %(date)s）"),
+        early=_("还未到延期复核申请期：须在有效期届满（%(due)s）前 %(days)s 日内办理，即 %(opens)s 起"),
+    )
     new = new_expires_on or rules.renewed_expiry(old, certificate.type.validity_months)
     if new <= old:
         raise ValidationError({"new_expires_on": _("延期后的有效期应晚于原有效期")})
