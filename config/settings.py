@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "realname.training",
     "realname.certificates",
     "realname.admission",
+    "realname.payroll",
+    "realname.bank",
 ]
 
 MIDDLEWARE = [
