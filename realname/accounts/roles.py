@@ -45,11 +45,17 @@ class Perm:
     ADMISSION_VIEW = "admission.view"  # admission decisions (roster badges, the API, the allow-list)
     BLACKLIST_MANAGE = "admission.blacklist"  # put on and take off the blacklist
     ADMISSION_POLICY = "admission.policy"  # age policies, trade risk classes, certificate types/mapping
+    PAYROLL_VIEW = "payroll.view"  # pay periods, pay sheets and their lines
+    PAYROLL_PREPARE = "payroll.prepare"  # periods, generate, additions/deductions, reopen, answer disputes
+    PAYROLL_TEAM = "payroll.team"  # piece quantities (计件) and the team leader's confirmation of a sheet
+    PAYROLL_APPROVE = "payroll.approve"  # the employer's and the general contractor's approval
+    PAYROLL_CONFIRM = "payroll.confirm"  # a worker confirms or disputes their own pay line
 
 
 _READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW, Perm.TRAINING_VIEW, Perm.ADMISSION_VIEW}
 # Safety: training content and records, certificates (先培训后上岗, 持证上岗).
 _SAFETY = {Perm.TRAINING_RECORD, Perm.TRAINING_MANAGE, Perm.CERTIFICATES_MANAGE}
+_PAYROLL_ALL = {Perm.PAYROLL_VIEW, Perm.PAYROLL_PREPARE, Perm.PAYROLL_TEAM, Perm.PAYROLL_APPROVE}
 _ATTENDANCE_ADMIN = {
     Perm.CORRECTION_REQUEST,
     Perm.CORRECTION_APPROVE,
@@ -73,6 +79,7 @@ _ADMIN = frozenset(
     }
     | _ATTENDANCE_ADMIN
     | _SAFETY
+    | _PAYROLL_ALL
 )
 
 # The same permissions for a platform and a company administrator: what differs is the scope.
@@ -93,6 +100,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
         }
         | _ATTENDANCE_ADMIN
         | _SAFETY
+        | _PAYROLL_ALL
     ),
     Role.LABOUR_MANAGER: frozenset(
         _READ
@@ -106,14 +114,19 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.CORRECTION_APPROVE,
             Perm.DEVICES_MANAGE,
             Perm.BLACKLIST_MANAGE,
+            Perm.PAYROLL_VIEW,
+            Perm.PAYROLL_PREPARE,
+            Perm.PAYROLL_TEAM,
         }
         | _SAFETY
     ),
-    Role.TEAM_LEADER: frozenset(_READ | {Perm.CORRECTION_REQUEST, Perm.TRAINING_RECORD}),
-    Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT}),
+    Role.TEAM_LEADER: frozenset(
+        _READ | {Perm.CORRECTION_REQUEST, Perm.TRAINING_RECORD, Perm.PAYROLL_VIEW, Perm.PAYROLL_TEAM}
+    ),
+    Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT, Perm.PAYROLL_VIEW}),
     Role.SAFETY_OFFICER: frozenset(_READ | _SAFETY | {Perm.BLACKLIST_MANAGE}),
     Role.SUPERVISOR: frozenset(_READ),
-    Role.REGULATOR: frozenset(_READ | {Perm.EXPORT}),
+    Role.REGULATOR: frozenset(_READ | {Perm.EXPORT, Perm.PAYROLL_VIEW}),
     Role.WORKER: frozenset(
         {
             Perm.ORGS_VIEW,
@@ -123,6 +136,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
             Perm.TRAINING_VIEW,
             Perm.TRAINING_TAKE,
             Perm.ADMISSION_VIEW,
+            Perm.PAYROLL_CONFIRM,
         }
     ),
 }

@@ -89,6 +89,26 @@ FAMILIES: dict[str, Paths] = {
     # their own team's sessions, a subcontractor those of its teams, the general contractor all of them.
     # A worker (self scope) sees none: training.selectors.visible_sessions leaves their memberships out.
     "training.OfflineSession": Paths(project="project", owner="team__participant__company", team="team"),
+    # Pay: a period is the project's; a sheet is its participant's and team's (a team leader sees their own
+    # team's); a line is seen like the sheet, and by its worker. Workers hold no PAYROLL_VIEW, only
+    # PAYROLL_CONFIRM on their own lines. Inputs are seen like the employment they are for.
+    "payroll.PayPeriod": Paths(project="project"),
+    "payroll.PaySheet": Paths(project="project", owner="participant__company", team="team"),
+    "payroll.PayLine": Paths(
+        project="sheet__project", owner="sheet__participant__company", team="sheet__team", worker="worker"
+    ),
+    "payroll.PayItem": Paths(
+        project="period__project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
+    ),
+    "payroll.PieceQuantity": Paths(
+        project="period__project",
+        owner="employment__participant__company",
+        team="employment__team",
+        worker="employment__worker",
+    ),
 }
 
 

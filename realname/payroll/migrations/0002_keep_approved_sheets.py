@@ -1,0 +1,23 @@
+"""Database triggers that keep approved pay sheets and their lines (see realname/payroll/db_triggers.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import migrations
+
+from realname.payroll import db_triggers
+
+
+def install(apps, schema_editor):  # type: ignore[no-untyped-def]
+    if settings.REALNAME_AUDIT_TRIGGERS:
+        db_triggers.install(schema_editor.connection)
+
+
+def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
+    db_triggers.uninstall(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("payroll", "0001_initial")]
+
+    operations = [migrations.RunPython(install, uninstall)]

@@ -1,0 +1,886 @@
+"""Writes for pay periods and pay sheets: generate, inputs, and every workflow step (atomic, recorded).
+
+``generate`` is the one way lines come to exist: it reads a month of DayRecords, contracts, piece
+quantities and additions/deductions for a project in a handful of queries, hands each employment's month
+to :func:`realname.payroll.calc.compute`, and writes only what changed. Each line keeps a digest of its
+inputs, so regenerating a draft recomputes exactly the employments whose inputs changed and records
+the difference (added, removed, changed lines with the old and new net pay) on the sheet.
+
+Workflow (each step a :class:`~realname.payroll.models.SheetStep` with who and when, and an audit entry):
+draft → ``confirm_team`` → every line ``confirm_line`` (the worker, on the phone page, or a paper
+signature recorded by a manager) → ``approve_employer`` → ``approve_gc`` → (bank batches) sent → paid /
+partly failed. ``reopen`` sends a sheet not yet approved back to draft; ``revise`` replaces an approved
+sheet by a new revision, with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from realname.accounts.models import User
+from realname.accounts.roles import Perm, role_has
+from realname.accounts.scope import has_perm, is_platform, memberships, restrict
+from realname.attendance.calendar import HolidayCalendar
+from realname.attendance.days import DayRecord
+from realname.core import audit
+from realname.core.models import AuditAction
+from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project
+from realname.payroll import calc
+from realname.payroll.models import (
+    ConfirmVia,
+    ItemDirection,
+    LineStatus,
+    MinimumWage,
+    PayItem,
+    PayLine,
+    PayPeriod,
+    PaySheet,
+    PieceQuantity,
+    SheetStatus,
+    SheetStep,
+    Step,
+)
+from realname.workers.models import Contract, Employment
+
+# --- periods -------------------------------------------------------------------------------------------
+
+
+def default_pay_date(month: dt.date, pay_day: int, calendar: HolidayCalendar) -> dt.date:
+    """The contracts' pay day in the month after ``month`` (条例 Art. 14: 当期或次期), moved earlier to the
+    nearest working day when it falls on a rest day or holiday (工资支付暂行规定 Art. 7)."""
+    nxt = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    last = (nxt.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    day = nxt.replace(day=min(pay_day, last.day))
+    while calendar.is_rest_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def common_pay_day(project: Project, month: dt.date) -> int:
+    """The pay day most of the month's contracts name (15 when there are none)."""
+    first, last = month, calc.month_dates(month)[-1]
+    counts: dict[int, int] = defaultdict(int)
+    for pay_day in (
+        Contract.objects.filter(project=project, start_date__lte=last)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .values_list("pay_day", flat=True)
+    ):
+        counts[pay_day] += 1
+    if not counts:
+        return 15
+    return max(sorted(counts), key=lambda d: counts[d])
+
+
+def _holiday_calendar() -> HolidayCalendar:
+    from realname.attendance.daycalc import holiday_calendar
+
+    return holiday_calendar()
+
+
+@transaction.atomic
+def open_period(
+    *, project: Project, month: dt.date, by: User | None, pay_date: dt.date | None = None
+) -> PayPeriod:
+    """Open a project's pay period for ``month`` (the first of the month); one per project and month."""
+    if (
+        by is not None
+        and not restrict(Project.objects.filter(pk=project.pk), by, Perm.PAYROLL_PREPARE).exists()
+    ):
+        raise PermissionDenied(_("您不能为该项目编制工资"))
+    month = month.replace(day=1)
+    if PayPeriod.objects.filter(project=project, month=month).exists():
+        raise ValidationError(_("%(month)s 的计薪周期已经存在") % {"month": f"{month:%Y-%m}"})
+    if pay_date is None:
+        pay_date = default_pay_date(month, common_pay_day(project, month), _holiday_calendar())
+    if pay_date <= month:
+        raise ValidationError({"pay_date": _("发薪日必须在计薪月份开始之后")})
+    period = PayPeriod(project=project, month=month, pay_date=pay_date)
+    period.full_clean()
+    period.save()
+    audit.record_create(period)
+    return period
+
+
+# --- who may do what ------------------------------------------------------------------------------------
+
+
+def preparable_participants(user: User | None, project: Project) -> QuerySet[Participant]:
+    """The participants of ``project`` whose pay sheets ``user`` may prepare: their own company's, or all
+    of them where the company is general contractor, owner or supervisor (realname.accounts.scope)."""
+    qs = Participant.objects.filter(project=project)
+    if user is None:
+        return qs
+    if is_platform(user, Perm.PAYROLL_PREPARE):
+        return qs
+    if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_PREPARE).exists():
+        return qs.none()
+    from realname.orgs.models import PROJECT_WIDE_ROLES
+
+    companies = {m.company_id for m in memberships(user) if m.company_id is not None}
+    wide = Participant.objects.filter(project=project, company_id__in=companies, role__in=PROJECT_WIDE_ROLES)
+    if wide.exists():
+        return qs
+    return qs.filter(company_id__in=companies)
+
+
+def _is_gc(user: User, project: Project) -> bool:
+    if is_platform(user, Perm.PAYROLL_APPROVE):
+        return True
+    if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_APPROVE).exists():
+        return False
+    companies = {
+        m.company_id
+        for m in memberships(user)
+        if m.company_id is not None and role_has(m.role, Perm.PAYROLL_APPROVE)
+    }
+    return Participant.objects.filter(
+        project=project, company_id__in=companies, role=GENERAL_CONTRACTOR
+    ).exists()
+
+
+def _is_employer(user: User, sheet: PaySheet) -> bool:
+    if is_platform(user, Perm.PAYROLL_APPROVE):
+        return True
+    if not restrict(PaySheet.objects.filter(pk=sheet.pk), user, Perm.PAYROLL_APPROVE).exists():
+        return False
+    return any(
+        m.company_id == sheet.participant.company_id and role_has(m.role, Perm.PAYROLL_APPROVE)
+        for m in memberships(user)
+    )
+
+
+def _may_prepare(user: User, sheet: PaySheet) -> bool:
+    return preparable_participants(user, sheet.project).filter(pk=sheet.participant_id).exists()
+
+
+def _step(
+    sheet: PaySheet, step: str, by: User | None, note: str = "", line: PayLine | None = None
+) -> SheetStep:
+    label = by.get_username() if by is not None else "<system>"
+    row = SheetStep.objects.create(
+        sheet=sheet, line=line, step=step, actor=by, actor_label=label, at=timezone.now(), note=note
+    )
+    audit.record(
+        AuditAction.UPDATE,
+        sheet,
+        changes={"step": step, "status": sheet.status, **({"line": str(line.public_id)} if line else {})},
+        note=note,
+    )
+    return row
+
+
+def _set_status(sheet: PaySheet, status: str) -> None:
+    sheet.status = status
+    sheet.save(update_fields=["status", "updated_at"])
+
+
+# --- generate --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class GenerateResult:
+    sheets_created: int = 0
+    sheets_regenerated: int = 0
+    lines_added: int = 0
+    lines_changed: int = 0
+    lines_removed: int = 0
+    lines_unchanged: int = 0
+    skipped_sheets: list[str] = field(default_factory=list)  # not in draft: left as they are
+
+
+@dataclass(frozen=True)
+class _Emp:
+    id: int
+    worker_id: int
+    participant_id: int
+    team_id: int | None
+    entry_date: dt.date
+    exit_date: dt.date | None
+
+
+def _minimum_wage(project: Project, month: dt.date) -> Decimal | None:
+    rows = [
+        r
+        for r in MinimumWage.objects.filter(effective_from__lte=month).order_by("-effective_from")
+        if project.region_code.startswith(r.region_prefix)
+    ]
+    if not rows:
+        return None
+    best = max(rows, key=lambda r: (len(r.region_prefix), r.effective_from))
+    return best.monthly
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def _day_tuple(row: tuple[Any, ...]) -> calc.Day:
+    _, work_date, day_kind, hours, overtime_hours, overtime_kind, statuses = row
+    return calc.Day(
+        work_date=work_date,
+        day_kind=day_kind,
+        hours=hours,
+        overtime_hours=overtime_hours,
+        overtime_kind=overtime_kind or "workday",
+        statuses=tuple(statuses or ()),
+    )
+
+
+@transaction.atomic
+def generate(
+    *, period: PayPeriod, by: User | None, participants: Iterable[int] | None = None
+) -> GenerateResult:
+    """Build or rebuild the period's draft sheets (one per participant and team) for the participants
+    ``by`` may prepare (all of them when ``by`` is None: a command or job). Sheets that have left the
+    draft state are not touched; an employment already on such a sheet gets no second line."""
+    project = period.project
+    first = period.month
+    dates = calc.month_dates(first)
+    last = dates[-1]
+    allowed = preparable_participants(by, project)
+    if participants is not None:
+        allowed = allowed.filter(pk__in=list(participants))
+    allowed_ids = set(allowed.values_list("pk", flat=True))
+    if by is not None and not allowed_ids:
+        raise PermissionDenied(_("您不能为该项目编制工资"))
+
+    calendar = _holiday_calendar()
+    month = {d: calendar.kind(d) for d in dates}
+    month_key = tuple(month[d] for d in dates)
+    minimum = _minimum_wage(project, first)
+
+    emps = {
+        row[0]: _Emp(*row)
+        for row in Employment.objects.filter(
+            project=project, participant_id__in=allowed_ids, entry_date__lte=last
+        )
+        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=first))
+        .values_list("id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date")
+    }
+    # Employments already on a sheet past the draft (or a draft of another group) keep that line.
+    settled: set[int] = set(
+        PayLine.objects.filter(sheet__period=period)
+        .exclude(sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED])
+        .values_list("employment_id", flat=True)
+    )
+
+    terms: dict[int, list[calc.Terms]] = defaultdict(list)
+    for c in Contract.objects.filter(employment_id__in=emps, start_date__lte=last).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=first)
+    ):
+        rate = {
+            "daily": c.daily_rate,
+            "monthly": c.monthly_salary,
+            "hourly": c.hourly_rate,
+            "piece": c.piece_unit_price,
+        }[c.pay_type]
+        if rate is None or rate <= 0:
+            continue
+        terms[c.employment_id].append(
+            calc.Terms(
+                ref=str(c.public_id),
+                pay_type=c.pay_type,  # type: ignore[arg-type]
+                rate=rate,
+                start=c.start_date,
+                end=c.end_date,
+                piece_unit=c.piece_unit,
+            )
+        )
+
+    days: dict[int, list[calc.Day]] = defaultdict(list)
+    day_rows = DayRecord.objects.filter(
+        project=project, work_date__gte=first, work_date__lte=last
+    ).values_list(
+        "employment_id", "work_date", "day_kind", "hours", "overtime_hours", "overtime_kind", "statuses"
+    )
+    for row in day_rows.iterator(chunk_size=5000):
+        if row[0] in emps:
+            days[row[0]].append(_day_tuple(row))
+
+    pieces: dict[int, list[calc.Piece]] = defaultdict(list)
+    for p in PieceQuantity.objects.filter(period=period, employment_id__in=emps).order_by("created_at", "id"):
+        pieces[p.employment_id].append(
+            calc.Piece(
+                ref=str(p.public_id),
+                description=p.description,
+                unit=p.get_unit_display(),
+                quantity=p.quantity,
+                unit_price=p.unit_price,
+                overtime_kind=p.overtime or None,  # type: ignore[arg-type]
+            )
+        )
+    items: dict[int, list[calc.Item]] = defaultdict(list)
+    for it in PayItem.objects.filter(period=period, employment_id__in=emps).order_by("created_at", "id"):
+        items[it.employment_id].append(
+            calc.Item(
+                ref=str(it.public_id),
+                direction=it.direction,  # type: ignore[arg-type]
+                kind=it.kind,
+                amount=it.amount,
+                note=it.note,
+            )
+        )
+
+    # Which employments go on a sheet: those with anything to pay or explain this month.
+    groups: dict[tuple[int, int], list[_Emp]] = defaultdict(list)
+    for e in emps.values():
+        if e.id in settled:
+            continue
+        if not (days.get(e.id) or pieces.get(e.id) or items.get(e.id) or _has_monthly(terms.get(e.id, []))):
+            continue
+        groups[(e.participant_id, e.team_id or 0)].append(e)
+
+    existing = {
+        (s.participant_id, s.team_key): s
+        for s in PaySheet.objects.filter(period=period, participant_id__in=allowed_ids).exclude(
+            status=SheetStatus.SUPERSEDED
+        )
+    }
+    result = GenerateResult()
+    result.skipped_sheets = [str(s) for k, s in sorted(existing.items()) if s.status != SheetStatus.DRAFT]
+    now = timezone.now()
+    for key in sorted(set(groups) | {k for k, s in existing.items() if s.status == SheetStatus.DRAFT}):
+        sheet = existing.get(key)
+        if sheet is not None and sheet.status != SheetStatus.DRAFT:
+            continue  # confirmed or approved: reopen or revise it first (listed in skipped_sheets)
+        created = sheet is None
+        if sheet is None:
+            participant_id, team_key = key
+            sheet = PaySheet.objects.create(
+                period=period,
+                project=project,
+                participant_id=participant_id,
+                team_id=team_key or None,
+                team_key=team_key,
+                generated_at=now,
+            )
+            result.sheets_created += 1
+        else:
+            result.sheets_regenerated += 1
+        diff = _write_lines(
+            sheet=sheet,
+            members=groups.get(key, []),
+            month=month,
+            month_key=month_key,
+            minimum=minimum,
+            terms=terms,
+            days=days,
+            pieces=pieces,
+            items=items,
+            result=result,
+        )
+        _refresh_totals(sheet)
+        sheet.generated_at = now
+        sheet.last_diff = {} if created else diff
+        sheet.save(update_fields=["generated_at", "last_diff", "updated_at"])
+        note = "" if created else _diff_note(diff)
+        _step(sheet, Step.GENERATED if created else Step.REGENERATED, by, note=note)
+    return result
+
+
+def _has_monthly(terms: Sequence[calc.Terms]) -> bool:
+    return any(t.pay_type == "monthly" for t in terms)
+
+
+def _write_lines(
+    *,
+    sheet: PaySheet,
+    members: list[_Emp],
+    month: dict[dt.date, Any],
+    month_key: tuple[str, ...],
+    minimum: Decimal | None,
+    terms: dict[int, list[calc.Terms]],
+    days: dict[int, list[calc.Day]],
+    pieces: dict[int, list[calc.Piece]],
+    items: dict[int, list[calc.Item]],
+    result: GenerateResult,
+) -> dict[str, Any]:
+    old = {line.employment_id: line for line in PayLine.objects.filter(sheet=sheet)}
+    diff: dict[str, Any] = {"added": [], "removed": [], "changed": [], "unchanged": 0}
+    new_lines: list[PayLine] = []
+    changed: list[PayLine] = []
+    for e in members:
+        e_terms = terms.get(e.id, [])
+        e_days = sorted(days.get(e.id, []), key=lambda d: d.work_date)
+        e_pieces = pieces.get(e.id, [])
+        e_items = items.get(e.id, [])
+        digest = _digest(
+            month_key,
+            e.entry_date,
+            e.exit_date,
+            minimum,
+            [(t.ref, t.pay_type, t.rate, t.start, t.end, t.full_day_hours) for t in e_terms],
+            [
+                (d.work_date, d.day_kind, d.hours, d.overtime_hours, d.overtime_kind, d.statuses)
+                for d in e_days
+            ],
+            [(p.ref, p.description, p.unit, p.quantity, p.unit_price, p.overtime_kind) for p in e_pieces],
+            [(i.ref, i.direction, i.kind, i.amount, i.note) for i in e_items],
+        )
+        line = old.pop(e.id, None)
+        if line is not None and line.inputs_digest == digest:
+            result.lines_unchanged += 1
+            diff["unchanged"] += 1
+            continue
+        outcome = calc.compute(
+            month=month,
+            employed_from=e.entry_date,
+            employed_to=e.exit_date,
+            terms=e_terms,
+            days=e_days,
+            pieces=e_pieces,
+            items=e_items,
+            minimum_monthly=minimum,
+        )
+        values = {
+            "pay_type": "/".join(sorted({t.pay_type for t in e_terms})),
+            "days": outcome.days,
+            "hours": outcome.hours,
+            "overtime_hours": outcome.overtime_hours,
+            "gross": outcome.gross,
+            "deductions": outcome.deductions,
+            "net": outcome.net,
+            "parts": [p.as_json() for p in outcome.parts],
+            "warnings": [w.as_json() for w in outcome.warnings],
+            "inputs_digest": digest,
+        }
+        if line is None:
+            new_lines.append(PayLine(sheet=sheet, employment_id=e.id, worker_id=e.worker_id, **values))
+            diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
+            result.lines_added += 1
+        else:
+            before = line.net
+            for name, value in values.items():
+                setattr(line, name, value)
+            if line.status != LineStatus.PENDING:
+                # The worker confirmed (or disputed) other figures: they answer again.
+                line.status = LineStatus.PENDING
+                line.confirmed_at = None
+                line.confirmed_by = None
+                line.confirm_via = ""
+                line.confirm_note = ""
+            changed.append(line)
+            diff["changed"].append(
+                {"employment": e.id, "worker": e.worker_id, "old_net": str(before), "net": str(outcome.net)}
+            )
+            result.lines_changed += 1
+    if new_lines:
+        PayLine.objects.bulk_create(new_lines, batch_size=2000)
+    if changed:
+        PayLine.objects.bulk_update(
+            changed,
+            [
+                "pay_type",
+                "days",
+                "hours",
+                "overtime_hours",
+                "gross",
+                "deductions",
+                "net",
+                "parts",
+                "warnings",
+                "inputs_digest",
+                "status",
+                "confirmed_at",
+                "confirmed_by",
+                "confirm_via",
+                "confirm_note",
+                "updated_at",
+            ],
+            batch_size=2000,
+        )
+    for line in old.values():  # employments no longer on this sheet (moved team, nothing this month)
+        diff["removed"].append(
+            {"employment": line.employment_id, "worker": line.worker_id, "net": str(line.net)}
+        )
+        result.lines_removed += 1
+    if old:
+        SheetStep.objects.filter(line__in=old.values()).update(line=None)
+        PayLine.objects.filter(pk__in=[line.pk for line in old.values()]).delete()
+    return diff
+
+
+def _diff_note(diff: dict[str, Any]) -> str:
+    return _("新增 %(added)d 人，变化 %(changed)d 人，移除 %(removed)d 人，未变 %(unchanged)d 人") % {
+        "added": len(diff.get("added", [])),
+        "changed": len(diff.get("changed", [])),
+        "removed": len(diff.get("removed", [])),
+        "unchanged": diff.get("unchanged", 0),
+    }
+
+
+def _refresh_totals(sheet: PaySheet) -> None:
+    gross = deductions = Decimal("0.00")
+    count = warnings = 0
+    for g, d, w in PayLine.objects.filter(sheet=sheet).values_list("gross", "deductions", "warnings"):
+        gross += g
+        deductions += d
+        count += 1
+        warnings += 1 if w else 0
+    sheet.gross, sheet.deductions, sheet.net = gross, deductions, gross - deductions
+    sheet.line_count, sheet.warning_count = count, warnings
+    sheet.save(update_fields=["gross", "deductions", "net", "line_count", "warning_count", "updated_at"])
+
+
+# --- inputs (piece quantities, additions and deductions) --------------------------------------------------
+
+
+def _employment_open_for_input(period: PayPeriod, employment: Employment) -> None:
+    if employment.project_id != period.project_id:
+        raise ValidationError(_("该工人不在本项目"))
+    last = calc.month_dates(period.month)[-1]
+    if employment.entry_date > last or (
+        employment.exit_date is not None and employment.exit_date < period.month
+    ):
+        raise ValidationError(_("该工人本月不在场"))
+    locked = PayLine.objects.filter(sheet__period=period, employment=employment).exclude(
+        sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED]
+    )
+    if locked.exists():
+        raise ValidationError(_("该工人本月的工资表已在确认或审核中；请先退回草稿，已审核的请修订为新版本"))
+
+
+@transaction.atomic
+def add_piece(
+    *,
+    period: PayPeriod,
+    employment: Employment,
+    by: User,
+    description: str,
+    unit: str,
+    quantity: Decimal,
+    unit_price: Decimal | None = None,
+    overtime: str = "",
+) -> PieceQuantity:
+    """Enter a piece-work quantity (计件); the unit price defaults to the employment's piece contract."""
+    if not restrict(Employment.objects.filter(pk=employment.pk), by, Perm.PAYROLL_TEAM).exists():
+        raise PermissionDenied(_("您不能为该工人录入计件数量"))
+    _employment_open_for_input(period, employment)
+    if unit_price is None:
+        contract = (
+            Contract.objects.filter(
+                employment=employment, pay_type="piece", start_date__lte=calc.month_dates(period.month)[-1]
+            )
+            .order_by("-start_date")
+            .first()
+        )
+        if contract is None or contract.piece_unit_price is None:
+            raise ValidationError({"unit_price": _("该工人没有计件合同，请填写单价")})
+        unit_price = contract.piece_unit_price
+    piece = PieceQuantity(
+        period=period,
+        employment=employment,
+        description=description.strip(),
+        unit=unit,
+        quantity=quantity,
+        unit_price=unit_price,
+        overtime=overtime,
+        entered_by=by,
+    )
+    piece.full_clean()
+    if quantity <= 0 or unit_price <= 0:
+        raise ValidationError(_("数量和单价必须大于零"))
+    piece.save()
+    audit.record_create(piece)
+    return piece
+
+
+@transaction.atomic
+def add_item(
+    *,
+    period: PayPeriod,
+    employment: Employment,
+    by: User,
+    direction: str,
+    kind: str,
+    amount: Decimal,
+    note: str = "",
+) -> PayItem:
+    """Enter a typed addition or deduction (借支, 伙食费, 住宿费, 补贴 …)."""
+    if not restrict(Employment.objects.filter(pk=employment.pk), by, Perm.PAYROLL_PREPARE).exists():
+        raise PermissionDenied(_("您不能为该工人录入增减项"))
+    if direction not in ItemDirection.values or kind not in calc.ITEM_KINDS[direction]:
+        raise ValidationError({"kind": _("未知的增减项目")})
+    if amount <= 0:
+        raise ValidationError({"amount": _("金额必须大于零")})
+    _employment_open_for_input(period, employment)
+    item = PayItem(
+        period=period,
+        employment=employment,
+        direction=direction,
+        kind=kind,
+        amount=amount,
+        note=note,
+        created_by=by,
+    )
+    item.full_clean()
+    item.save()
+    audit.record_create(item)
+    return item
+
+
+@transaction.atomic
+def remove_input(*, row: PayItem | PieceQuantity, by: User) -> None:
+    """Take back an addition, deduction or piece quantity while the worker's sheet is still a draft."""
+    perm = Perm.PAYROLL_TEAM if isinstance(row, PieceQuantity) else Perm.PAYROLL_PREPARE
+    if not restrict(type(row).objects.filter(pk=row.pk), by, perm).exists():
+        raise PermissionDenied(_("您不能删除该项"))
+    _employment_open_for_input(row.period, row.employment)
+    audit.record_delete(row)
+    row.delete()
+
+
+# --- workflow ---------------------------------------------------------------------------------------------
+
+
+def _lock_sheet(sheet: PaySheet) -> PaySheet:
+    return (
+        PaySheet.objects.select_for_update().select_related("participant", "project", "team").get(pk=sheet.pk)
+    )
+
+
+@transaction.atomic
+def confirm_team(*, sheet: PaySheet, by: User, note: str = "") -> PaySheet:
+    """The team leader confirms the sheet (their own team's). Without a team, or when the team leader signed
+    on paper, a preparer records it with a note saying so."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status != SheetStatus.DRAFT:
+        raise ValidationError(_("只有草稿状态的工资表可以确认"))
+    if sheet.line_count == 0:
+        raise ValidationError(_("工资表没有任何明细"))
+    own_team = sheet.team is not None and sheet.team.leader is not None and sheet.team.leader.user_id == by.pk
+    if own_team and has_perm(by, Perm.PAYROLL_TEAM):
+        pass
+    elif _may_prepare(by, sheet):
+        if not note.strip():
+            raise ValidationError(
+                {"note": _("代为登记班组长确认时请写明依据（如：班组长已在纸质工资表上签字）")}
+            )
+    else:
+        raise PermissionDenied(_("只有该班组的班组长可以确认"))
+    _set_status(sheet, SheetStatus.TEAM_CONFIRMED)
+    _step(sheet, Step.TEAM_CONFIRMED, by, note=note.strip())
+    _notify_workers(sheet)
+    _maybe_all_confirmed(sheet, by)
+    return sheet
+
+
+def _notify_workers(sheet: PaySheet) -> None:
+    from realname.notifications.services import Message, post_messages
+
+    rows = PayLine.objects.filter(
+        sheet=sheet, status=LineStatus.PENDING, worker__user__isnull=False
+    ).values_list("worker__user_id", "public_id", "net")
+    post_messages(
+        Message(
+            recipient_id=user_id,
+            kind="payroll.confirm",
+            level="info",
+            title=_("%(month)s 工资待您确认") % {"month": f"{sheet.period.month:%Y-%m}"},
+            body=_("实发 %(net)s 元，请核对明细后确认，有异议请写明原因。") % {"net": net},
+            link=f"/payroll/me/{public_id}/",
+            project_id=sheet.project_id,
+            dedupe_key=f"payroll.confirm:{public_id}:{sheet.revision}",
+        )
+        for user_id, public_id, net in rows
+    )
+
+
+def _maybe_all_confirmed(sheet: PaySheet, by: User | None) -> None:
+    if sheet.status != SheetStatus.TEAM_CONFIRMED:
+        return
+    if PayLine.objects.filter(sheet=sheet).exclude(status=LineStatus.CONFIRMED).exists():
+        return
+    _set_status(sheet, SheetStatus.WORKERS_CONFIRMED)
+    _step(sheet, Step.WORKERS_CONFIRMED, by)
+
+
+def _lock_line(line: PayLine) -> tuple[PayLine, PaySheet]:
+    line = PayLine.objects.select_for_update().select_related("worker").get(pk=line.pk)
+    return line, _lock_sheet(line.sheet)
+
+
+@transaction.atomic
+def confirm_line(*, line: PayLine, by: User) -> PayLine:
+    """The worker confirms their own line (on the phone page)."""
+    line, sheet = _lock_line(line)
+    if line.worker.user_id != by.pk or not has_perm(by, Perm.PAYROLL_CONFIRM):
+        raise PermissionDenied(_("只能确认本人的工资"))
+    if sheet.status != SheetStatus.TEAM_CONFIRMED:
+        raise ValidationError(_("该工资表当前不需要确认"))
+    if line.status == LineStatus.CONFIRMED:
+        return line
+    _confirm(line, by, ConfirmVia.PHONE, "")
+    _step(sheet, Step.WORKER_CONFIRMED, by, line=line)
+    _maybe_all_confirmed(sheet, by)
+    return line
+
+
+@transaction.atomic
+def record_paper_signature(*, line: PayLine, by: User, note: str) -> PayLine:
+    """A manager records that the worker signed the printed sheet (for workers without a phone)."""
+    line, sheet = _lock_line(line)
+    if not _may_prepare(by, sheet):
+        raise PermissionDenied(_("您不能登记该工人的签字"))
+    if sheet.status != SheetStatus.TEAM_CONFIRMED:
+        raise ValidationError(_("该工资表当前不需要确认"))
+    if not note.strip():
+        raise ValidationError({"note": _("请写明签字的依据（如：纸质工资表第 3 页，本人签字按手印）")})
+    if line.status == LineStatus.DISPUTED:
+        raise ValidationError(_("该工人有异议，请先答复异议"))
+    _confirm(line, by, ConfirmVia.PAPER, note.strip())
+    _step(sheet, Step.WORKER_CONFIRMED, by, note=note.strip(), line=line)
+    _maybe_all_confirmed(sheet, by)
+    return line
+
+
+def _confirm(line: PayLine, by: User, via: str, note: str) -> None:
+    line.status = LineStatus.CONFIRMED
+    line.confirmed_at = timezone.now()
+    line.confirmed_by = by
+    line.confirm_via = via
+    line.confirm_note = note
+    line.save(
+        update_fields=["status", "confirmed_at", "confirmed_by", "confirm_via", "confirm_note", "updated_at"]
+    )
+
+
+@transaction.atomic
+def dispute_line(*, line: PayLine, by: User, reason: str, part: str = "") -> PayLine:
+    """The worker disputes their line (or one part of it), with a reason; the preparers are told."""
+    line, sheet = _lock_line(line)
+    if line.worker.user_id != by.pk or not has_perm(by, Perm.PAYROLL_CONFIRM):
+        raise PermissionDenied(_("只能对本人的工资提出异议"))
+    if sheet.status != SheetStatus.TEAM_CONFIRMED:
+        raise ValidationError(_("该工资表当前不能提出异议"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明异议原因")})
+    codes = {p.get("code") for p in line.parts}
+    if part and part not in codes:
+        raise ValidationError({"part": _("没有这一项")})
+    line.status = LineStatus.DISPUTED
+    line.dispute_part = part
+    line.dispute_reason = reason.strip()
+    line.disputed_at = timezone.now()
+    line.dispute_reply = ""
+    line.replied_by = None
+    line.replied_at = None
+    line.save()
+    _step(sheet, Step.WORKER_DISPUTED, by, note=reason.strip(), line=line)
+    from realname.notifications.selectors import Audience
+    from realname.notifications.services import notify
+
+    notify(
+        kind="payroll.disputed",
+        level="warning",
+        title=_("%(name)s 对 %(month)s 工资有异议")
+        % {"name": line.worker.name, "month": f"{sheet.period.month:%Y-%m}"},
+        body=reason.strip(),
+        link=f"/payroll/sheets/{sheet.public_id}/",
+        project=sheet.project,
+        dedupe_key=f"payroll.disputed:{line.public_id}:{line.disputed_at.isoformat()}",
+        audience=Audience(perm=Perm.PAYROLL_PREPARE, over=sheet),
+    )
+    return line
+
+
+@transaction.atomic
+def answer_dispute(*, line: PayLine, by: User, reply: str) -> PayLine:
+    """A preparer answers a dispute without changing figures; the worker may then confirm (or dispute again).
+    To change figures, reopen the sheet and regenerate."""
+    line, sheet = _lock_line(line)
+    if not _may_prepare(by, sheet):
+        raise PermissionDenied(_("您不能答复该异议"))
+    if line.status != LineStatus.DISPUTED:
+        raise ValidationError(_("该明细没有异议"))
+    if not reply.strip():
+        raise ValidationError({"reply": _("请写明答复")})
+    line.status = LineStatus.PENDING
+    line.dispute_reply = reply.strip()
+    line.replied_by = by
+    line.replied_at = timezone.now()
+    line.save()
+    _step(sheet, Step.DISPUTE_ANSWERED, by, note=reply.strip(), line=line)
+    return line
+
+
+@transaction.atomic
+def reopen(*, sheet: PaySheet, by: User, reason: str) -> PaySheet:
+    """Send a confirmed (not yet approved) sheet back to draft, e.g. to fix inputs after a dispute."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status not in (SheetStatus.TEAM_CONFIRMED, SheetStatus.WORKERS_CONFIRMED):
+        raise ValidationError(_("只有已确认、未审核的工资表可以退回草稿；已审核的请修订为新版本"))
+    if not _may_prepare(by, sheet):
+        raise PermissionDenied(_("您不能退回该工资表"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明退回原因")})
+    _set_status(sheet, SheetStatus.DRAFT)
+    _step(sheet, Step.REOPENED, by, note=reason.strip())
+    return sheet
+
+
+@transaction.atomic
+def approve_employer(*, sheet: PaySheet, by: User, note: str = "") -> PaySheet:
+    """The employing participant (分包单位, or the general contractor for its own people) approves."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status != SheetStatus.WORKERS_CONFIRMED:
+        raise ValidationError(_("工人全部确认后才能审核"))
+    if not _is_employer(by, sheet):
+        raise PermissionDenied(_("只有用工单位的负责人可以审核"))
+    _set_status(sheet, SheetStatus.EMPLOYER_APPROVED)
+    _step(sheet, Step.EMPLOYER_APPROVED, by, note=note.strip())
+    return sheet
+
+
+@transaction.atomic
+def approve_gc(*, sheet: PaySheet, by: User, note: str = "") -> PaySheet:
+    """The general contractor (总包, 条例 Art. 28/31) approves; the sheet can then be paid."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status != SheetStatus.EMPLOYER_APPROVED:
+        raise ValidationError(_("用工单位审核后才能由总承包单位审核"))
+    if not _is_gc(by, sheet.project):
+        raise PermissionDenied(_("只有总承包单位可以审核"))
+    _set_status(sheet, SheetStatus.GC_APPROVED)
+    _step(sheet, Step.GC_APPROVED, by, note=note.strip())
+    return sheet
+
+
+@transaction.atomic
+def revise(*, sheet: PaySheet, by: User, reason: str) -> PaySheet:
+    """Replace an approved sheet (not yet sent to the bank) by a new draft revision, with the reason; the
+    old one stays as it was, marked superseded. The new revision is generated from the current inputs."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status not in (SheetStatus.EMPLOYER_APPROVED, SheetStatus.GC_APPROVED):
+        raise ValidationError(_("只有已审核、未提交银行的工资表可以修订"))
+    if not _may_prepare(by, sheet):
+        raise PermissionDenied(_("您不能修订该工资表"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请写明修订原因")})
+    _set_status(sheet, SheetStatus.SUPERSEDED)
+    _step(sheet, Step.REVISED, by, note=reason.strip())
+    new = PaySheet.objects.create(
+        period=sheet.period,
+        project=sheet.project,
+        participant=sheet.participant,
+        team=sheet.team,
+        team_key=sheet.team_key,
+        revision=sheet.revision + 1,
+        previous=sheet,
+        revision_reason=reason.strip(),
+    )
+    _step(new, Step.REVISED, by, note=reason.strip())
+    generate(period=sheet.period, by=by, participants=[sheet.participant_id])
+    new.refresh_from_db()
+    return new
