@@ -22,6 +22,7 @@ from pathlib import PurePath
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
 
 from realname.bank.layouts import BankFileError, LayoutSource, LayoutSpec, ReturnMapping, spec_of
 from realname.core.masking import mask_bank_card
@@ -75,7 +76,7 @@ Cell = str | int | float | Decimal | dt.datetime | dt.date | dt.time | bool | No
 def _xlsx_rows(data: bytes) -> list[tuple[Cell, ...]]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=False, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
         raise BankFileError([_("无法读取 Excel 文件，请确认是 .xlsx 格式")]) from None
     sheet = book.worksheets[0]
     return [tuple(row) for row in sheet.iter_rows(min_row=1, values_only=True)]

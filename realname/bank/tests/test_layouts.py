@@ -10,10 +10,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from realname.bank import formats
 from realname.bank.layouts import LayoutError
 from realname.bank.models import BankFileLayout
+from realname.bank.returns import parse_return
 from realname.bank.selectors import get_default_layout
-from realname.bank.tests.samples import SEED, generic
+from realname.bank.tests.samples import SEED, generic, header, three_lines
 
 MINIMAL = [
     {"field": "reference", "title": "参考号"},
@@ -150,6 +152,19 @@ def test_the_migration_seeds_one_generic_default_layout() -> None:
     assert seeded.name == "通用代发格式"
     seeded.full_clean()
     assert seeded.spec() == generic()
+
+
+@pytest.mark.django_db
+def test_a_stored_layout_is_used_as_it_is_to_write_and_to_read_back() -> None:
+    seeded = BankFileLayout.objects.get(name="通用代发格式")
+    lines = three_lines()
+    data = formats.to_csv(header(lines), lines, seeded)
+    # The bank sends our file back with its two columns added.
+    titles, *body = data.decode("gbk").splitlines()
+    answered = "\r\n".join([f"{titles},处理状态,失败原因", *(f"{row},成功," for row in body)])
+    rows = parse_return(answered.encode("gbk"), "回盘.csv", seeded)
+    assert [row.reference for row in rows] == [line.reference for line in lines]
+    assert all(row.paid for row in rows)
 
 
 @pytest.mark.django_db
