@@ -34,7 +34,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final, Literal
+from itertools import chain
+from types import MappingProxyType
+from typing import Any, Final, Literal, NamedTuple
 
 from django.utils.translation import gettext, gettext_noop
 
@@ -52,6 +54,7 @@ OVERTIME_PERCENT: Final[Mapping[str, int]] = {"workday": 150, "rest_day": 200, "
 WORKING_KINDS: Final = frozenset({"workday", "adjusted_workday"})
 PAID_KINDS: Final = frozenset({"workday", "adjusted_workday", "holiday"})
 
+_NO_PARAMS: Final[Mapping[str, str]] = MappingProxyType({})
 CENT: Final = Decimal("0.01")
 ZERO: Final = Decimal("0.00")
 _HALF: Final = Decimal("0.5")
@@ -115,6 +118,62 @@ class Day:
         return _HALF if "half_day" in self.statuses else _ONE
 
 
+class DayGroup(NamedTuple):
+    """Days that count the same — one kind of day, one attendance unit each, overtime of one kind or none —
+    with their hours added up. The database hands a month over in such groups (a few per worker instead
+    of thirty rows); :meth:`of` makes the group of a single :class:`Day`. A group never straddles two
+    contracts' terms (the caller gives single days where the terms change within the month). Dates are in
+    order. (A named tuple, not a dataclass: a month of 10,000 workers makes 50,000 of them.)"""
+
+    dates: tuple[date, ...]
+    day_kind: DayKind
+    unit: Decimal  # per day
+    hours: Decimal  # in all
+    overtime_hours: Decimal  # in all
+    overtime_kind: OvertimeKind = "workday"
+    missing_punch: bool = False  # working days with no hours and a missing punch (unpaid; 补卡 may help)
+
+    @classmethod
+    def of(cls, day: Day) -> DayGroup:
+        return cls(
+            dates=(day.work_date,),
+            day_kind=day.day_kind,
+            unit=day.unit(),
+            hours=day.hours,
+            overtime_hours=day.overtime_hours,
+            overtime_kind=day.overtime_kind,
+            missing_punch=day.day_kind in WORKING_KINDS
+            and day.hours <= 0
+            and "missing_punch" in day.statuses,
+        )
+
+    @property
+    def units(self) -> Decimal:
+        return self.unit * len(self.dates)
+
+
+def group_days(days: Iterable[Day]) -> list[DayGroup]:
+    """The groups the database forms (realname/payroll/selectors.py: day_groups), computed from single days:
+    one per day kind × attendance unit × overtime kind (or none) × missing punch."""
+    buckets: dict[tuple[str, Decimal, str, bool], list[Day]] = {}
+    for d in sorted(days, key=lambda d: d.work_date):
+        single = DayGroup.of(d)
+        key = (d.day_kind, single.unit, d.overtime_kind if d.overtime_hours > 0 else "", single.missing_punch)
+        buckets.setdefault(key, []).append(d)
+    return [
+        DayGroup(
+            dates=tuple(d.work_date for d in members),
+            day_kind=members[0].day_kind,
+            unit=unit,
+            hours=sum((d.hours for d in members), ZERO),
+            overtime_hours=sum((d.overtime_hours for d in members), ZERO),
+            overtime_kind=overtime_kind or "workday",  # type: ignore[arg-type]
+            missing_punch=missing,
+        )
+        for (_, unit, overtime_kind, missing), members in buckets.items()
+    ]
+
+
 @dataclass(frozen=True, kw_only=True)
 class Piece:
     """A quantity of work entered by the team leader (计件): unit, quantity, unit price."""
@@ -148,8 +207,7 @@ class Item:
             raise ValueError(f"item {self.ref}: unknown {self.direction} kind {self.kind!r}")
 
 
-@dataclass(frozen=True, kw_only=True)
-class Part:
+class Part(NamedTuple):
     """One line of a pay calculation, with what it came from."""
 
     code: str
@@ -160,7 +218,7 @@ class Part:
     percent: int = 100
     dates: tuple[date, ...] = ()
     terms_ref: str = ""
-    params: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = _NO_PARAMS
 
     @property
     def is_deduction(self) -> bool:
@@ -298,7 +356,7 @@ def compute(
     employed_from: date,
     employed_to: date | None,
     terms: Sequence[Terms],
-    days: Iterable[Day],
+    days: Iterable[Day | DayGroup],
     pieces: Sequence[Piece] = (),
     items: Sequence[Item] = (),
     minimum_monthly: Decimal | None = None,
@@ -313,40 +371,53 @@ def compute(
     first, last = min(month), max(month)
     span_from = max(first, employed_from)
     span_to = last if employed_to is None else min(last, employed_to)
-    by_date = {d.work_date: d for d in days if span_from <= d.work_date <= span_to}
+    groups: list[DayGroup] = []
+    for d in days:
+        g = DayGroup.of(d) if isinstance(d, Day) else d
+        inside = [x for x in g.dates if span_from <= x <= span_to]
+        if len(inside) == len(g.dates):
+            groups.append(g)
+        elif inside:
+            raise ValueError("a group of days straddles the employment's span: give single days")
+    groups.sort(key=lambda g: g.dates)
 
     parts: list[Part] = []
     warnings: list[Warning] = []
     no_terms: list[date] = []
     missing: list[date] = []
-    overtime_total = ZERO
     units_total = ZERO
-    hours_total = ZERO
     base_total = ZERO  # base pay for normal hours (for the minimum-wage comparison)
+    hours_total = sum((g.hours for g in groups), ZERO)
+    overtime_total = sum((g.overtime_hours for g in groups), ZERO)
 
     ordered_terms = sorted(terms, key=lambda t: (t.start, t.ref))
-    for day in sorted(by_date.values(), key=lambda d: d.work_date):
-        hours_total += day.hours
-        if day.day_kind in WORKING_KINDS and day.hours <= 0 and "missing_punch" in day.statuses:
-            missing.append(day.work_date)
-        if day.hours > 0 and not any(t.covers(day.work_date) for t in ordered_terms):
-            no_terms.append(day.work_date)
+    under: dict[str, list[DayGroup]] = {t.ref: [] for t in ordered_terms}
+    for g in groups:
+        if g.missing_punch:
+            missing.extend(g.dates)
+        # Terms cover a span of days: the group is theirs when they cover its first and its last day.
+        owner = next((t for t in ordered_terms if t.covers(g.dates[0]) and t.covers(g.dates[-1])), None)
+        if owner is not None:
+            under[owner.ref].append(g)
+        elif any(t.covers(x) for x in g.dates for t in ordered_terms):
+            raise ValueError("a group of days straddles two contracts' terms: give single days")
+        elif g.hours > 0:
+            no_terms.extend(g.dates)
 
     for t in ordered_terms:
         lo = max(span_from, t.start)
         hi = span_to if t.end is None else min(span_to, t.end)
         if hi < lo:
             continue
-        mine = [by_date[d] for d in sorted(by_date) if lo <= d <= hi]
-        units = sum((d.unit() for d in mine), ZERO)
+        mine = under[t.ref]
+        units = sum((g.units for g in mine if g.day_kind in WORKING_KINDS), ZERO)
         units_total += units
-        overtime_total += sum((d.overtime_hours for d in mine), ZERO)
         if t.pay_type == "daily":
             base = _daily(t, mine, units)
         elif t.pay_type == "hourly":
             base = _hourly(t, mine)
         elif t.pay_type == "monthly":
-            base = _monthly(t, month, lo, hi, by_date, first, last)
+            base = _monthly(t, month, lo, hi, mine, first, last)
         else:
             base = None
             if units > 0 and not pieces:
@@ -434,22 +505,26 @@ def compute(
     )
 
 
-def _daily(t: Terms, mine: list[Day], units: Decimal) -> Part:
-    worked = tuple(d.work_date for d in mine if d.unit() > 0)
+def _dates(groups: Iterable[DayGroup]) -> tuple[date, ...]:
+    return tuple(sorted(chain.from_iterable(g.dates for g in groups)))
+
+
+def _daily(t: Terms, mine: list[DayGroup], units: Decimal) -> Part:
     return Part(
         code="base.daily",
         amount=fen(t.rate * units),
         quantity=units,
         unit="天",
         rate=t.rate,
-        dates=worked,
+        dates=_dates(g for g in mine if g.day_kind in WORKING_KINDS and g.unit > 0),
         terms_ref=t.ref,
         params={"days": _num(units), "rate": str(t.rate)},
     )
 
 
-def _hourly(t: Terms, mine: list[Day]) -> Part:
-    regular = [(d, d.hours - d.overtime_hours) for d in mine if d.day_kind in WORKING_KINDS]
+def _hourly(t: Terms, mine: list[DayGroup]) -> Part:
+    # A day's overtime hours are part of its hours, so a group's regular hours are the difference.
+    regular = [(g, g.hours - g.overtime_hours) for g in mine if g.day_kind in WORKING_KINDS]
     hours = sum((h for _, h in regular if h > 0), ZERO)
     return Part(
         code="base.hourly",
@@ -457,7 +532,7 @@ def _hourly(t: Terms, mine: list[Day]) -> Part:
         quantity=hours,
         unit="小时",
         rate=t.rate,
-        dates=tuple(d.work_date for d, h in regular if h > 0),
+        dates=_dates(g for g, h in regular if h > 0),
         terms_ref=t.ref,
         params={"hours": _num(hours), "rate": str(t.rate)},
     )
@@ -468,20 +543,22 @@ def _monthly(
     month: Mapping[date, DayKind],
     lo: date,
     hi: date,
-    by_date: Mapping[date, Day],
+    mine: list[DayGroup],
     first: date,
     last: date,
 ) -> Part:
     day_rate = t.rate / MONTHLY_PAY_DAYS
     paid = [d for d in sorted(month) if lo <= d <= hi and month[d] in PAID_KINDS]
+    unit_of: dict[date, Decimal] = {}
+    for g in mine:
+        if g.day_kind in WORKING_KINDS:
+            for x in g.dates:
+                unit_of[x] = g.unit
     present = ZERO
     attended: list[date] = []
     for d in paid:
-        if month[d] == "holiday":
-            unit = _ONE  # a statutory holiday is paid as a day present
-        else:
-            record = by_date.get(d)
-            unit = record.unit() if record is not None else ZERO
+        # a statutory holiday is paid as a day present; a working day by its attendance (none: absent)
+        unit = _ONE if month[d] == "holiday" else unit_of.get(d, ZERO)
         present += unit
         if unit > 0:
             attended.append(d)
@@ -517,14 +594,14 @@ def _monthly(
     )
 
 
-def _overtime(t: Terms, mine: list[Day]) -> list[Part]:
+def _overtime(t: Terms, mine: list[DayGroup]) -> list[Part]:
     base = t.hourly_base()
     out: list[Part] = []
     for kind in ("workday", "rest_day", "holiday"):
-        hit = [d for d in mine if d.overtime_hours > 0 and d.overtime_kind == kind]
+        hit = [g for g in mine if g.overtime_hours > 0 and g.overtime_kind == kind]
         if not hit:
             continue
-        hours = sum((d.overtime_hours for d in hit), ZERO)
+        hours = sum((g.overtime_hours for g in hit), ZERO)
         percent = OVERTIME_PERCENT[kind]
         out.append(
             Part(
@@ -534,7 +611,7 @@ def _overtime(t: Terms, mine: list[Day]) -> list[Part]:
                 unit="小时",
                 rate=base.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
                 percent=percent,
-                dates=tuple(d.work_date for d in hit),
+                dates=_dates(hit),
                 terms_ref=t.ref,
                 params={"hours": _num(hours), "base": str(fen(base))},
             )

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,6 @@ from realname.accounts.models import User
 from realname.accounts.roles import Perm, role_has
 from realname.accounts.scope import has_perm, is_platform, memberships, restrict
 from realname.attendance.calendar import HolidayCalendar
-from realname.attendance.days import DayRecord
 from realname.core import audit
 from realname.core.models import AuditAction
 from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project
@@ -226,18 +226,6 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-def _day_tuple(row: tuple[Any, ...]) -> calc.Day:
-    _, work_date, day_kind, hours, overtime_hours, overtime_kind, statuses = row
-    return calc.Day(
-        work_date=work_date,
-        day_kind=day_kind,
-        hours=hours,
-        overtime_hours=overtime_hours,
-        overtime_kind=overtime_kind or "workday",
-        statuses=tuple(statuses or ()),
-    )
-
-
 @transaction.atomic
 def generate(
     *, period: PayPeriod, by: User | None, participants: Iterable[int] | None = None
@@ -245,6 +233,8 @@ def generate(
     """Build or rebuild the period's draft sheets (one per participant and team) for the participants
     ``by`` may prepare (all of them when ``by`` is None: a command or job). Sheets that have left the
     draft state are not touched; an employment already on such a sheet gets no second line."""
+    from realname.payroll.selectors import day_groups
+
     project = period.project
     first = period.month
     dates = calc.month_dates(first)
@@ -269,7 +259,7 @@ def generate(
         .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=first))
         .values_list("id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date")
     }
-    # Employments already on a sheet past the draft (or a draft of another group) keep that line.
+    # Employments already on a sheet past the draft keep that line (no second line, no second payment).
     settled: set[int] = set(
         PayLine.objects.filter(sheet__period=period)
         .exclude(sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED])
@@ -277,61 +267,67 @@ def generate(
     )
 
     terms: dict[int, list[calc.Terms]] = defaultdict(list)
-    for c in Contract.objects.filter(employment_id__in=emps, start_date__lte=last).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=first)
-    ):
-        rate = {
-            "daily": c.daily_rate,
-            "monthly": c.monthly_salary,
-            "hourly": c.hourly_rate,
-            "piece": c.piece_unit_price,
-        }[c.pay_type]
+    contract_rows = (
+        Contract.objects.filter(project=project, start_date__lte=last)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
+        .values_list(
+            "employment_id",
+            "public_id",
+            "pay_type",
+            "daily_rate",
+            "monthly_salary",
+            "hourly_rate",
+            "piece_unit_price",
+            "start_date",
+            "end_date",
+            "piece_unit",
+        )
+    )
+    for emp_id, public_id, pay_type, daily, monthly, hourly, piece, start, end, unit in contract_rows:
+        if emp_id not in emps:
+            continue
+        rate = {"daily": daily, "monthly": monthly, "hourly": hourly, "piece": piece}[pay_type]
         if rate is None or rate <= 0:
             continue
-        terms[c.employment_id].append(
+        terms[emp_id].append(
             calc.Terms(
-                ref=str(c.public_id),
-                pay_type=c.pay_type,  # type: ignore[arg-type]
+                ref=str(public_id),
+                pay_type=pay_type,  # type: ignore[arg-type]  # a PayType by the field's choices
                 rate=rate,
-                start=c.start_date,
-                end=c.end_date,
-                piece_unit=c.piece_unit,
+                start=start,
+                end=end,
+                piece_unit=unit,
             )
         )
-
-    days: dict[int, list[calc.Day]] = defaultdict(list)
-    day_rows = DayRecord.objects.filter(
-        project=project, work_date__gte=first, work_date__lte=last
-    ).values_list(
-        "employment_id", "work_date", "day_kind", "hours", "overtime_hours", "overtime_kind", "statuses"
-    )
-    for row in day_rows.iterator(chunk_size=5000):
-        if row[0] in emps:
-            days[row[0]].append(_day_tuple(row))
+    # Where the terms change within the month, each day is paid under its own: fetch single days.
+    changing = {e for e, ts in terms.items() if len(ts) > 1}
+    days, day_keys = day_groups(project.pk, first, last, single_days=changing)
 
     pieces: dict[int, list[calc.Piece]] = defaultdict(list)
-    for p in PieceQuantity.objects.filter(period=period, employment_id__in=emps).order_by("created_at", "id"):
-        pieces[p.employment_id].append(
-            calc.Piece(
-                ref=str(p.public_id),
-                description=p.description,
-                unit=p.get_unit_display(),
-                quantity=p.quantity,
-                unit_price=p.unit_price,
-                overtime_kind=p.overtime or None,  # type: ignore[arg-type]
+    for p in PieceQuantity.objects.filter(period=period).order_by("created_at", "id"):
+        if p.employment_id in emps:
+            pieces[p.employment_id].append(
+                calc.Piece(
+                    ref=str(p.public_id),
+                    description=p.description,
+                    unit=p.get_unit_display(),
+                    quantity=p.quantity,
+                    unit_price=p.unit_price,
+                    overtime_kind=p.overtime or None,  # type: ignore[arg-type]
+                )
             )
-        )
     items: dict[int, list[calc.Item]] = defaultdict(list)
-    for it in PayItem.objects.filter(period=period, employment_id__in=emps).order_by("created_at", "id"):
-        items[it.employment_id].append(
-            calc.Item(
-                ref=str(it.public_id),
-                direction=it.direction,  # type: ignore[arg-type]
-                kind=it.kind,
-                amount=it.amount,
-                note=it.note,
+    for it in PayItem.objects.filter(period=period).order_by("created_at", "id"):
+        if it.employment_id in emps:
+            items[it.employment_id].append(
+                calc.Item(
+                    ref=str(it.public_id),
+                    direction=it.direction,  # type: ignore[arg-type]
+                    kind=it.kind,
+                    amount=it.amount,
+                    note=it.note,
+                )
             )
-        )
 
     # Which employments go on a sheet: those with anything to pay or explain this month.
     groups: dict[tuple[int, int], list[_Emp]] = defaultdict(list)
@@ -351,6 +347,7 @@ def generate(
     result = GenerateResult()
     result.skipped_sheets = [str(s) for k, s in sorted(existing.items()) if s.status != SheetStatus.DRAFT]
     now = timezone.now()
+    inputs = _Inputs(month, month_key, minimum, terms, days, day_keys, pieces, items)
     for key in sorted(set(groups) | {k for k, s in existing.items() if s.status == SheetStatus.DRAFT}):
         sheet = existing.get(key)
         if sheet is not None and sheet.status != SheetStatus.DRAFT:
@@ -369,24 +366,30 @@ def generate(
             result.sheets_created += 1
         else:
             result.sheets_regenerated += 1
-        diff = _write_lines(
-            sheet=sheet,
-            members=groups.get(key, []),
-            month=month,
-            month_key=month_key,
-            minimum=minimum,
-            terms=terms,
-            days=days,
-            pieces=pieces,
-            items=items,
-            result=result,
+        diff, totals = _write_lines(
+            sheet=sheet, members=groups.get(key, []), inputs=inputs, result=result, now=now
         )
-        _refresh_totals(sheet)
+        sheet.gross, sheet.deductions, sheet.net, sheet.line_count, sheet.warning_count = totals
         sheet.generated_at = now
         sheet.last_diff = {} if created else diff
-        sheet.save(update_fields=["generated_at", "last_diff", "updated_at"])
-        note = "" if created else _diff_note(diff)
-        _step(sheet, Step.GENERATED if created else Step.REGENERATED, by, note=note)
+        sheet.save(
+            update_fields=[
+                "gross",
+                "deductions",
+                "net",
+                "line_count",
+                "warning_count",
+                "generated_at",
+                "last_diff",
+                "updated_at",
+            ]
+        )
+        _step(
+            sheet,
+            Step.GENERATED if created else Step.REGENERATED,
+            by,
+            note="" if created else _diff_note(diff),
+        )
     return result
 
 
@@ -394,56 +397,93 @@ def _has_monthly(terms: Sequence[calc.Terms]) -> bool:
     return any(t.pay_type == "monthly" for t in terms)
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    month: dict[dt.date, Any]
+    month_key: tuple[str, ...]
+    minimum: Decimal | None
+    terms: dict[int, list[calc.Terms]]
+    days: dict[int, list[calc.DayGroup]]
+    day_keys: dict[int, tuple[Any, ...]]
+    pieces: dict[int, list[calc.Piece]]
+    items: dict[int, list[calc.Item]]
+
+
+_LINE_UPDATE_FIELDS = [
+    "pay_type",
+    "days",
+    "hours",
+    "overtime_hours",
+    "gross",
+    "deductions",
+    "net",
+    "parts",
+    "warnings",
+    "inputs_digest",
+    "status",
+    "confirmed_at",
+    "confirmed_by",
+    "confirm_via",
+    "confirm_note",
+    "updated_at",
+]
+
+
 def _write_lines(
-    *,
-    sheet: PaySheet,
-    members: list[_Emp],
-    month: dict[dt.date, Any],
-    month_key: tuple[str, ...],
-    minimum: Decimal | None,
-    terms: dict[int, list[calc.Terms]],
-    days: dict[int, list[calc.Day]],
-    pieces: dict[int, list[calc.Piece]],
-    items: dict[int, list[calc.Item]],
-    result: GenerateResult,
-) -> dict[str, Any]:
-    old = {line.employment_id: line for line in PayLine.objects.filter(sheet=sheet)}
+    *, sheet: PaySheet, members: list[_Emp], inputs: _Inputs, result: GenerateResult, now: dt.datetime
+) -> tuple[dict[str, Any], tuple[Decimal, Decimal, Decimal, int, int]]:
+    """Compute the lines whose inputs changed, write them, and return the diff and the sheet's totals."""
+    from realname.core.bulk import insert_rows
+
+    old = {
+        row[0]: row
+        for row in PayLine.objects.filter(sheet=sheet).values_list(
+            "employment_id", "pk", "inputs_digest", "gross", "deductions", "net", "warnings", "worker_id"
+        )
+    }
     diff: dict[str, Any] = {"added": [], "removed": [], "changed": [], "unchanged": 0}
-    new_lines: list[PayLine] = []
-    changed: list[PayLine] = []
+    # A new line's columns as insert_rows takes them (attname → value), from the fields' own defaults.
+    defaults = {f.attname: f.get_default() for f in PayLine._meta.concrete_fields if not f.primary_key}
+    new_rows: list[dict[str, Any]] = []
+    changed: dict[int, dict[str, Any]] = {}
+    gross = deductions = Decimal("0.00")
+    count = flagged = 0
     for e in members:
-        e_terms = terms.get(e.id, [])
-        e_days = sorted(days.get(e.id, []), key=lambda d: d.work_date)
-        e_pieces = pieces.get(e.id, [])
-        e_items = items.get(e.id, [])
+        e_terms = inputs.terms.get(e.id, [])
+        e_pieces = inputs.pieces.get(e.id, [])
+        e_items = inputs.items.get(e.id, [])
         digest = _digest(
-            month_key,
+            inputs.month_key,
             e.entry_date,
             e.exit_date,
-            minimum,
+            inputs.minimum,
             [(t.ref, t.pay_type, t.rate, t.start, t.end, t.full_day_hours) for t in e_terms],
-            [
-                (d.work_date, d.day_kind, d.hours, d.overtime_hours, d.overtime_kind, d.statuses)
-                for d in e_days
-            ],
+            inputs.day_keys.get(e.id, ()),
             [(p.ref, p.description, p.unit, p.quantity, p.unit_price, p.overtime_kind) for p in e_pieces],
             [(i.ref, i.direction, i.kind, i.amount, i.note) for i in e_items],
         )
-        line = old.pop(e.id, None)
-        if line is not None and line.inputs_digest == digest:
+        count += 1
+        before = old.pop(e.id, None)
+        if before is not None and before[2] == digest:
             result.lines_unchanged += 1
             diff["unchanged"] += 1
+            gross += before[3]
+            deductions += before[4]
+            flagged += 1 if before[6] else 0
             continue
         outcome = calc.compute(
-            month=month,
+            month=inputs.month,
             employed_from=e.entry_date,
             employed_to=e.exit_date,
             terms=e_terms,
-            days=e_days,
+            days=inputs.days.get(e.id, []),
             pieces=e_pieces,
             items=e_items,
-            minimum_monthly=minimum,
+            minimum_monthly=inputs.minimum,
         )
+        gross += outcome.gross
+        deductions += outcome.deductions
+        flagged += 1 if outcome.warnings else 0
         values = {
             "pay_type": "/".join(sorted({t.pay_type for t in e_terms})),
             "days": outcome.days,
@@ -456,13 +496,36 @@ def _write_lines(
             "warnings": [w.as_json() for w in outcome.warnings],
             "inputs_digest": digest,
         }
-        if line is None:
-            new_lines.append(PayLine(sheet=sheet, employment_id=e.id, worker_id=e.worker_id, **values))
+        if before is None:
+            new_rows.append(
+                {
+                    **defaults,
+                    **values,
+                    "public_id": uuid.uuid4(),
+                    "sheet_id": sheet.pk,
+                    "employment_id": e.id,
+                    "worker_id": e.worker_id,
+                }
+            )
             diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
             result.lines_added += 1
         else:
-            before = line.net
-            for name, value in values.items():
+            changed[before[1]] = values
+            diff["changed"].append(
+                {
+                    "employment": e.id,
+                    "worker": e.worker_id,
+                    "old_net": str(before[5]),
+                    "net": str(outcome.net),
+                }
+            )
+            result.lines_changed += 1
+    if new_rows:
+        insert_rows(PayLine, new_rows, now)
+    if changed:
+        lines = list(PayLine.objects.filter(pk__in=changed))
+        for line in lines:
+            for name, value in changed[line.pk].items():
                 setattr(line, name, value)
             if line.status != LineStatus.PENDING:
                 # The worker confirmed (or disputed) other figures: they answer again.
@@ -471,45 +534,16 @@ def _write_lines(
                 line.confirmed_by = None
                 line.confirm_via = ""
                 line.confirm_note = ""
-            changed.append(line)
-            diff["changed"].append(
-                {"employment": e.id, "worker": e.worker_id, "old_net": str(before), "net": str(outcome.net)}
-            )
-            result.lines_changed += 1
-    if new_lines:
-        PayLine.objects.bulk_create(new_lines, batch_size=2000)
-    if changed:
-        PayLine.objects.bulk_update(
-            changed,
-            [
-                "pay_type",
-                "days",
-                "hours",
-                "overtime_hours",
-                "gross",
-                "deductions",
-                "net",
-                "parts",
-                "warnings",
-                "inputs_digest",
-                "status",
-                "confirmed_at",
-                "confirmed_by",
-                "confirm_via",
-                "confirm_note",
-                "updated_at",
-            ],
-            batch_size=2000,
-        )
-    for line in old.values():  # employments no longer on this sheet (moved team, nothing this month)
-        diff["removed"].append(
-            {"employment": line.employment_id, "worker": line.worker_id, "net": str(line.net)}
-        )
+            line.updated_at = now
+        PayLine.objects.bulk_update(lines, _LINE_UPDATE_FIELDS, batch_size=500)
+    for row in old.values():  # employments no longer on this sheet (moved team, nothing this month)
+        diff["removed"].append({"employment": row[0], "worker": row[7], "net": str(row[5])})
         result.lines_removed += 1
     if old:
-        SheetStep.objects.filter(line__in=old.values()).update(line=None)
-        PayLine.objects.filter(pk__in=[line.pk for line in old.values()]).delete()
-    return diff
+        gone = [row[1] for row in old.values()]
+        SheetStep.objects.filter(line_id__in=gone).update(line=None)
+        PayLine.objects.filter(pk__in=gone).delete()
+    return diff, (gross, deductions, gross - deductions, count, flagged)
 
 
 def _diff_note(diff: dict[str, Any]) -> str:
@@ -519,19 +553,6 @@ def _diff_note(diff: dict[str, Any]) -> str:
         "removed": len(diff.get("removed", [])),
         "unchanged": diff.get("unchanged", 0),
     }
-
-
-def _refresh_totals(sheet: PaySheet) -> None:
-    gross = deductions = Decimal("0.00")
-    count = warnings = 0
-    for g, d, w in PayLine.objects.filter(sheet=sheet).values_list("gross", "deductions", "warnings"):
-        gross += g
-        deductions += d
-        count += 1
-        warnings += 1 if w else 0
-    sheet.gross, sheet.deductions, sheet.net = gross, deductions, gross - deductions
-    sheet.line_count, sheet.warning_count = count, warnings
-    sheet.save(update_fields=["gross", "deductions", "net", "line_count", "warning_count", "updated_at"])
 
 
 # --- inputs (piece quantities, additions and deductions) --------------------------------------------------
@@ -647,7 +668,9 @@ def remove_input(*, row: PayItem | PieceQuantity, by: User) -> None:
 
 def _lock_sheet(sheet: PaySheet) -> PaySheet:
     return (
-        PaySheet.objects.select_for_update().select_related("participant", "project", "team").get(pk=sheet.pk)
+        PaySheet.objects.select_for_update(of=("self",))
+        .select_related("participant", "project", "team")
+        .get(pk=sheet.pk)
     )
 
 
@@ -708,7 +731,7 @@ def _maybe_all_confirmed(sheet: PaySheet, by: User | None) -> None:
 
 
 def _lock_line(line: PayLine) -> tuple[PayLine, PaySheet]:
-    line = PayLine.objects.select_for_update().select_related("worker").get(pk=line.pk)
+    line = PayLine.objects.select_for_update(of=("self",)).select_related("worker").get(pk=line.pk)
     return line, _lock_sheet(line.sheet)
 
 

@@ -425,3 +425,20 @@ def test_monthly_base_never_exceeds_the_salary(case: dict[str, object]) -> None:
     for p in result.parts:
         if p.code.startswith("base.monthly"):
             assert p.amount <= terms.rate
+
+
+@settings(max_examples=300, deadline=None)
+@given(months())
+def test_grouped_days_pay_exactly_what_single_days_pay(case: dict[str, object]) -> None:
+    # One contract covering the whole month (the generator gives single days where terms change).
+    (terms,) = case["terms"]  # type: ignore[misc]
+    case["terms"] = [Terms(ref="T", pay_type=terms.pay_type, rate=terms.rate, start=date(2020, 1, 1))]
+    in_span = [
+        d
+        for d in case["days"]  # type: ignore[attr-defined]
+        if d.work_date >= case["employed_from"]
+        and (case["employed_to"] is None or d.work_date <= case["employed_to"])
+    ]
+    single = calc.compute(**{**case, "days": in_span})  # type: ignore[arg-type]
+    grouped = calc.compute(**{**case, "days": calc.group_days(in_span)})  # type: ignore[arg-type]
+    assert grouped == single

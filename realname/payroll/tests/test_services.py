@@ -285,3 +285,42 @@ def test_late_entry_in_the_month_is_paid_from_the_entry(pay: Payroll) -> None:
     services.generate(period=pay.period, by=pay.world.alice)
     line = line_of(sheet_of(pay, pay.world.team_a.pk), emp.pk)
     assert line.gross == D("2758.62")  # 10 paid days × 6000 / 21.75
+
+
+def test_the_databases_day_groups_are_calcs_groups_of_the_same_days(pay: Payroll) -> None:
+    """selectors.day_groups (SQL, on either database) forms exactly the groups calc.group_days forms."""
+    import random
+
+    from realname.attendance.days import DayRecord
+    from realname.payroll import calc
+    from realname.payroll.selectors import day_groups
+
+    rng = random.Random(11)
+    shapes = [
+        ("8", ("present",), None),
+        ("10", ("present",), "2"),
+        ("5", ("late", "half_day"), None),
+        ("0", ("absent",), None),
+        ("0", ("missing_punch",), None),
+        ("7.25", ("early_leave", "half_day", "missing_punch"), None),
+        ("9.5", ("late",), "1.5"),
+    ]
+    for day in calc.month_dates(OCT):
+        if rng.random() < 0.8:
+            hours, statuses, overtime = rng.choice(shapes)
+            record_day(pay.emp_a, day, hours, *statuses, overtime=overtime)
+    groups, _ = day_groups(pay.world.p1.pk, OCT, dt.date(2026, 10, 31))
+    singles = [
+        calc.Day(
+            work_date=r.work_date,
+            day_kind=r.day_kind,
+            hours=r.hours,
+            overtime_hours=r.overtime_hours,
+            overtime_kind=r.overtime_kind,
+            statuses=tuple(r.statuses),
+        )
+        for r in DayRecord.objects.filter(employment=pay.emp_a)
+    ]
+    expected = sorted(calc.group_days(singles), key=lambda g: g.dates)
+    assert sorted(groups[pay.emp_a.pk], key=lambda g: g.dates) == expected
+    assert len(expected) > 4
