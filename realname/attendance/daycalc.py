@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
@@ -169,7 +170,7 @@ def _same(value: Any, stored: Any) -> bool:
     return bool(value == stored)
 
 
-# A new DayRecord's columns in the order _copy_row gives them: the key, the computed fields, the time.
+# A new DayRecord's columns in the order _new_row gives them: the key, the computed fields, the time.
 _NEW_FIELDS: tuple[str, ...] = ("employment_id", "work_date", *COMPUTED_FIELDS, "computed_at")
 # jsonb keeps no formatting, so the text only has to be JSON: compact, and the Chinese reasons as UTF-8
 # rather than \u escapes (half the bytes for the server to read). The values are fresh trees, never cyclic.
@@ -190,16 +191,80 @@ _AS_JSON_TEXT: dict[str, Callable[[Any], str]] = {
 }
 
 
-def _copy_row(
-    employment_id: int, day: dt.date, values: Mapping[str, Any], now: dt.datetime
+def _new_row(
+    employment: Employment,
+    day: dt.date,
+    result: day_rules.DayResult,
+    stamp: Any,
+    *,
+    as_text: bool,
 ) -> tuple[Any, ...]:
-    """A new row as streamed_insert takes it (see _recompute_chunk): JSON columns as text."""
+    """A new DayRecord as streamed_insert takes it: the columns of _NEW_FIELDS, JSON columns as JSON text
+    (the same values _payload gives). ``stamp`` is the computed_at value.
+
+    With ``as_text`` (PostgreSQL, whose COPY reads every value as text anyway) the date, the instants and
+    the hours go as their ISO-8601 / decimal text too: the texts the intervals quote are reused for the
+    first entry and last exit, and the driver's datetime adaptation, about 3 µs a value, is skipped."""
+    intervals = result.intervals
+    texts = [(iv.start.isoformat(), iv.end.isoformat()) for iv in intervals]
+    first_in: Any = result.first_in
+    last_out: Any = result.last_out
+    hours: Any = result.worked_hours
+    overtime: Any = result.overtime_hours
+    if as_text:
+        day_text: Any = _date_text(day)
+        if first_in is not None:
+            first_in = _instant_text(first_in, intervals, texts)
+        if last_out is not None:
+            last_out = _instant_text(last_out, intervals, texts)
+        hours, overtime = str(hours), str(overtime)
+    else:
+        day_text = day
     return (
-        employment_id,
-        day,
-        *[_AS_JSON_TEXT[name](value) if name in _AS_JSON_TEXT else value for name, value in values.items()],
-        now,
+        employment.pk,
+        day_text,
+        employment.project_id,
+        employment.worker_id,
+        result.day_kind,
+        first_in,
+        last_out,
+        _JSON_TEXT.encode(
+            [
+                {"start": start, "end": end, "in": iv.in_source_id, "out": iv.out_source_id, "auto": iv.auto}
+                for (start, end), iv in zip(texts, intervals, strict=True)
+            ]
+        ),
+        hours,
+        overtime,
+        result.overtime_kind,
+        _json_strings(result.areas),
+        _json_strings(result.statuses),
+        _JSON_TEXT.encode(
+            [{"code": r.code, "message": r.message_zh, "detail": r.detail} for r in result.reasons]
+        ),
+        result.auto_clock_out,
+        result.fatigue,
+        _json_strings(result.source_ids),
+        stamp,
     )
+
+
+def _instant_text(
+    at: dt.datetime, intervals: Sequence[day_rules.Interval], texts: Sequence[tuple[str, str]]
+) -> str:
+    """``at.isoformat()``, taken from the intervals' texts when ``at`` is one of their ends (the first
+    entry and the last exit always are, but for an entry left open with no auto clock-out)."""
+    for iv, (start, end) in zip(intervals, texts, strict=True):
+        if iv.start is at:
+            return start
+        if iv.end is at:
+            return end
+    return at.isoformat()
+
+
+@lru_cache(maxsize=1024)
+def _date_text(day: dt.date) -> str:
+    return day.isoformat()
 
 
 def _windows(dates: Iterable[dt.date], tz: ZoneInfo) -> Q:
@@ -252,26 +317,6 @@ def _employed_on(employment: Employment, day: dt.date) -> bool:
     return employment.entry_date <= day and (employment.exit_date is None or day <= employment.exit_date)
 
 
-def _day_values(
-    employment: Employment,
-    day: dt.date,
-    events: Iterable[tuple[dt.datetime, str, str, str]],
-    rules: day_rules.DayRules,
-    tz: ZoneInfo,
-    kind: DayKind,
-) -> dict[str, Any]:
-    punches = [
-        day_rules.Punch(
-            at=at,
-            direction=cast(day_rules.Direction, direction),  # the model's check constraint
-            source_id=source_id,
-            area=area,
-        )
-        for at, direction, source_id, area in events
-    ]
-    return _payload(day_rules.compute_day(day, punches, rules, tz, kind), employment)
-
-
 def _unchanged(values: Mapping[str, Any], stored: Sequence[Any]) -> bool:
     """Whether computed ``values`` equal a stored row's (its pk, then COMPUTED_FIELDS)."""
     return all(_same(values[name], old) for name, old in zip(COMPUTED_FIELDS, stored[1:], strict=True))
@@ -292,12 +337,16 @@ def _recompute_chunk(
     all_dates = set().union(*wanted.values()) if wanted else set()
     # Punches stay plain tuples until their day is computed: a chunk holds hundreds of thousands, and as
     # objects the garbage collector would walk them again and again.
-    events: dict[tuple[int, dt.date], list[tuple[dt.datetime, str, str, str]]] = defaultdict(list)
+    # Each is (instant, local time, direction, public id, area): compute_day_rows' rows.
+    rules_of = {pk: book.for_team(employment.team_id) for pk, employment in employments.items()}
+    events: dict[tuple[int, dt.date], list[tuple[dt.datetime, dt.datetime, str, str, str]]] = defaultdict(
+        list
+    )
     for employment_id, public_id, occurred_at, direction, area in _events(list(employments), all_dates, tz):
-        rules = book.for_team(employments[employment_id].team_id)
-        day = day_rules.work_date(occurred_at, rules, tz)
+        local = occurred_at.astimezone(tz)
+        day = day_rules.local_work_date(local, rules_of[employment_id])
         if day in wanted[employment_id]:
-            events[(employment_id, day)].append((occurred_at, direction, str(public_id), area))
+            events[(employment_id, day)].append((occurred_at, local, direction, str(public_id), area))
 
     stored = {
         (employment_id, work_date): (pk, *values)
@@ -315,9 +364,11 @@ def _recompute_chunk(
     # taking it, and every writer of DayRecords takes that lock first (the unique constraint would refuse
     # a duplicate all the same). upsert_rows would route them through ON CONFLICT after the whole chunk,
     # and adapt each value as the Django field does: for a month of days, as much work as computing them.
+    as_text = connection.vendor == "postgresql"
+    stamp = now.isoformat() if as_text else now
     with streamed_insert(DayRecord, _NEW_FIELDS, json_text=_AS_JSON_TEXT.keys()) as copy_new:
         for employment_id, employment in employments.items():
-            rules = book.for_team(employment.team_id)
+            rules = rules_of[employment_id]
             for day in sorted(wanted[employment_id]):
                 day_events = events.get((employment_id, day), ())
                 existing = stored.get((employment_id, day))
@@ -327,16 +378,22 @@ def _recompute_chunk(
                     if existing is not None:
                         stale.append(existing[0])
                     continue
-                values = _day_values(employment, day, day_events, rules, tz, kinds[day])
+                result = day_rules.compute_day_rows(
+                    day,
+                    day_events,
+                    rules,
+                    tz,
+                    kinds[day],
+                )
                 if existing is None:
                     created += 1
-                    copy_new(_copy_row(employment_id, day, values, now))
+                    copy_new(_new_row(employment, day, result, stamp, as_text=as_text))
                     continue
-                elif _unchanged(values, existing):
+                values = _payload(result, employment)
+                if _unchanged(values, existing):
                     unchanged += 1
                     continue
-                else:
-                    updated += 1
+                updated += 1
                 upserts.append(
                     {"employment_id": employment_id, "work_date": day, "computed_at": now, **values}
                 )

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
@@ -239,11 +240,35 @@ def _num(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
 
 
+# Hours by whole hundredths: the value, its str() and its _num(). A month of days repeats the same few
+# hundred values, and each is quoted several times a day.
+_HOURS_TEXTS: dict[int, tuple[Decimal, str, str]] = {}
+
+
+def _hours_texts(span: timedelta) -> tuple[Decimal, str, str]:
+    """``_hours(span)``, its ``str()`` and its ``_num()``, worked out once per value."""
+    if span.microseconds or span.days < 0:
+        value = _hours(span)
+        return value, str(value), _num(value)
+    n = (span.days * 86400 + span.seconds + 18) // 36  # as in _hours
+    texts = _HOURS_TEXTS.get(n)
+    if texts is None:
+        value = _cents(n)
+        texts = (value, str(value), _num(value))
+        if len(_HOURS_TEXTS) < 100_000:
+            _HOURS_TEXTS[n] = texts
+    return texts
+
+
 def work_date(at: datetime, rules: DayRules, tz: ZoneInfo) -> date:
     """The work day a punch at ``at`` belongs to: local date, minus one before ``work_day_start``."""
     if at.tzinfo is None:
         raise ValueError("work_date needs a timezone-aware datetime")
-    local = at.astimezone(tz)
+    return local_work_date(at.astimezone(tz), rules)
+
+
+def local_work_date(local: datetime, rules: DayRules) -> date:
+    """:func:`work_date` of a time already in the project's zone (``at.astimezone(tz)``)."""
     if local.time() < rules.work_day_start:
         return local.date() - timedelta(days=1)
     return local.date()
@@ -271,6 +296,7 @@ class _WorkDay:
     full_day_text: str
     half_day_text: str
     max_day_text: str
+    debounce_window: timedelta
 
 
 @lru_cache(maxsize=4096)
@@ -295,6 +321,7 @@ def _work_day(day: date, rules: DayRules, tz: ZoneInfo) -> _WorkDay:
         full_day_text=_num(rules.full_day_hours),
         half_day_text=_num(rules.half_day_hours),
         max_day_text=_num(rules.max_day_hours),
+        debounce_window=timedelta(minutes=rules.debounce_min),
     )
 
 
@@ -311,6 +338,63 @@ def _break_window(day: date, rules: DayRules, tz: ZoneInfo) -> tuple[datetime, d
 
 # --- the day --------------------------------------------------------------------------------------
 
+# A month of days for ten thousand people makes millions of these frozen objects. Their generated
+# __init__ sets each field through object.__setattr__ (the price of frozen); these fill the instance's
+# __dict__ directly, which gives the same object (same fields, equal, same repr) for about a third of
+# the time. test_rules checks each against its class's own constructor.
+
+
+def _reason(code: str, message: str, detail: dict[str, str]) -> Reason:
+    made = object.__new__(Reason)
+    made.__dict__.update(code=code, message_zh=message, detail=detail)
+    return made
+
+
+def _interval(
+    start: datetime, end: datetime, in_source_id: str, out_source_id: str | None, auto: bool
+) -> Interval:
+    made = object.__new__(Interval)
+    made.__dict__.update(
+        start=start, end=end, in_source_id=in_source_id, out_source_id=out_source_id, auto=auto
+    )
+    return made
+
+
+def _day_result(  # noqa: PLR0913 - one argument per field of DayResult
+    work_date: date,
+    day_kind: DayKind,
+    first_in: datetime | None,
+    last_out: datetime | None,
+    intervals: tuple[Interval, ...],
+    worked_hours: Decimal,
+    overtime_hours: Decimal,
+    overtime_kind: OvertimeKind,
+    areas: tuple[str, ...],
+    statuses: tuple[Status, ...],
+    auto_clock_out: bool,
+    fatigue: bool,
+    source_ids: tuple[str, ...],
+    reasons: tuple[Reason, ...],
+) -> DayResult:
+    made = object.__new__(DayResult)
+    made.__dict__.update(
+        work_date=work_date,
+        day_kind=day_kind,
+        first_in=first_in,
+        last_out=last_out,
+        intervals=intervals,
+        worked_hours=worked_hours,
+        overtime_hours=overtime_hours,
+        overtime_kind=overtime_kind,
+        areas=areas,
+        statuses=statuses,
+        auto_clock_out=auto_clock_out,
+        fatigue=fatigue,
+        source_ids=source_ids,
+        reasons=reasons,
+    )
+    return made
+
 
 class _Seen:
     """A punch of the day being computed, with its instant in UTC (to order, subtract and compare) and in
@@ -318,35 +402,37 @@ class _Seen:
 
     __slots__ = ("at", "direction", "area", "source_id", "utc", "local")
 
-    def __init__(self, punch: Punch, local: datetime) -> None:
-        self.at = punch.at
-        self.direction = punch.direction
-        self.area = punch.area
-        self.source_id = punch.source_id
-        self.utc = _utc(punch.at)
+    def __init__(self, at: datetime, local: datetime, direction: str, source_id: str, area: str) -> None:
+        self.at = at
+        self.direction = direction
+        self.area = area
+        self.source_id = source_id
+        self.utc = at if at.tzinfo is UTC else at.astimezone(UTC)
         self.local = local
 
-    def order(self) -> tuple[datetime, str, str, str]:
-        return (self.utc, self.direction, self.area, self.source_id)
+
+_ORDER: Final = attrgetter("utc", "direction", "area", "source_id")
 
 
-@dataclass
 class _Ctx:
-    day: date
-    rules: DayRules
-    tz: ZoneInfo
-    frame: _WorkDay
-    reasons: list[Reason]
+    __slots__ = ("day", "rules", "tz", "frame", "reasons")
+
+    def __init__(self, day: date, rules: DayRules, tz: ZoneInfo, frame: _WorkDay) -> None:
+        self.day = day
+        self.rules = rules
+        self.tz = tz
+        self.frame = frame
+        self.reasons: list[Reason] = []
 
     def add(self, code: str, message: str, **detail: str) -> None:
-        self.reasons.append(Reason(code, message, detail))
+        self.reasons.append(_reason(code, message, detail))
 
     def clock(self, local: datetime, *, seconds: bool = False) -> str:
         return _clock(local, self.day, seconds=seconds)
 
 
 def _debounce(punches: list[_Seen], ctx: _Ctx) -> list[_Seen]:
-    window = timedelta(minutes=ctx.rules.debounce_min)
+    window = ctx.frame.debounce_window
     last_kept: dict[tuple[str, str], _Seen] = {}
     kept: list[_Seen] = []
     for p in punches:
@@ -485,7 +571,7 @@ def _auto_close(open_in: _Seen, ctx: _Ctx) -> Interval | None:
             source_id=open_in.source_id,
             end=end.isoformat(),
         )
-    return Interval(open_in.local, end, open_in.source_id, None, auto=True)
+    return _interval(open_in.local, end, open_in.source_id, None, True)
 
 
 def _break_overlap(start: datetime, end: datetime, window: tuple[datetime, datetime] | None) -> timedelta:
@@ -497,6 +583,7 @@ def _break_overlap(start: datetime, end: datetime, window: tuple[datetime, datet
 
 
 _NO_TIME: Final = timedelta(0)
+_VALID_DIRECTIONS: Final = frozenset((_IN, _OUT, ""))
 
 
 def compute_day(
@@ -507,19 +594,43 @@ def compute_day(
     day_kind: DayKind,
 ) -> DayResult:
     """Derive one worker's ``work_date`` from their punches; same punches in any order, same result."""
+    return compute_day_rows(
+        work_date,
+        [(p.at, p.at.astimezone(tz), p.direction, p.source_id, p.area) for p in punches],
+        rules,
+        tz,
+        day_kind,
+    )
+
+
+def compute_day_rows(
+    work_date: date,
+    rows: Iterable[tuple[datetime, datetime, str, str, str]],
+    rules: DayRules,
+    tz: ZoneInfo,
+    day_kind: DayKind,
+) -> DayResult:
+    """:func:`compute_day` for punches given as plain tuples — (instant, the same instant in ``tz``, i.e.
+    ``at.astimezone(tz)``, direction, source id, area) — as the DayRecord recomputation holds them after
+    working out each punch's work day (a month of days makes no Punch objects). What Punch refuses, this
+    refuses too."""
     day = work_date
     frame = _work_day(day, rules, tz)
-    ctx = _Ctx(day, rules, tz, frame, [])
-    ctx.add("day_kind", f"日期类型：{_DAY_KIND_ZH[day_kind]}", kind=day_kind)
+    ctx = _Ctx(day, rules, tz, frame)
+    ctx.add("day_kind", _DAY_KIND_TEXT[day_kind], kind=day_kind)
 
     given = 0
     mine: list[_Seen] = []
-    for punch in punches:
+    opens, closes = frame.opens, frame.closes
+    for at, local, direction, source_id, area in rows:
         given += 1
-        local = punch.at.astimezone(tz)
-        if frame.opens <= local < frame.closes:  # same zone on both sides: the wall clock decides
-            mine.append(_Seen(punch, local))
-    mine.sort(key=_Seen.order)
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError(f"punch {source_id}: time must be timezone-aware")
+        if direction not in _VALID_DIRECTIONS:
+            raise ValueError(f"punch {source_id}: unknown direction {direction!r}")
+        if opens <= local < closes:  # same zone on both sides: the wall clock decides
+            mine.append(_Seen(at, local, direction, source_id, area))
+    mine.sort(key=_ORDER)
     if len(mine) < given:
         ctx.add(
             "pairing.other_day",
@@ -531,7 +642,9 @@ def compute_day(
 
     kept = _debounce(mine, ctx)
     pairs, open_in, orphans = _pair(_directions(kept, ctx), ctx)
-    intervals = [Interval(start.local, end.local, start.source_id, end.source_id) for start, end in pairs]
+    intervals = [
+        _interval(start.local, end.local, start.source_id, end.source_id, False) for start, end in pairs
+    ]
     spans = [(start.utc, end.utc) for start, end in pairs]
     auto = False
     missing = bool(orphans)
@@ -550,44 +663,56 @@ def compute_day(
     for start_utc, end_utc in spans:
         gross += end_utc - start_utc
         unpaid += _break_overlap(start_utc, end_utc, frame.break_window)
-    worked = _hours(gross - unpaid)
-    break_note = f"，扣除休息 {_num(_hours(unpaid))} 小时" if unpaid else ""
+    worked, worked_text, _ = _hours_texts(gross - unpaid)
+    break_note = f"，扣除休息 {_hours_texts(unpaid)[2]} 小时" if unpaid else ""
     ctx.add(
         "hours.worked",
-        f"工时：{len(intervals)} 段在场合计 {_num(_hours(gross))} 小时{break_note}，计 {worked} 小时",
-        worked_hours=str(worked),
+        f"工时：{len(intervals)} 段在场合计 {_hours_texts(gross)[2]} 小时{break_note}，计 {worked_text} 小时",
+        worked_hours=worked_text,
         intervals=str(len(intervals)),
     )
     fatigue = worked > rules.max_day_hours
     if fatigue:
         ctx.add(
             "hours.fatigue",
-            f"疲劳：工时 {worked} 小时超过每日上限 {frame.max_day_text} 小时",
-            worked_hours=str(worked),
+            f"疲劳：工时 {worked_text} 小时超过每日上限 {frame.max_day_text} 小时",
+            worked_hours=worked_text,
             max_day_hours=str(rules.max_day_hours),
         )
 
-    first_in = intervals[0].start if intervals else open_in.local if open_in else None
-    last_out = next((iv.end for iv in reversed(intervals) if not iv.auto), None)
+    # The first entry (a pair's or a still-open one's) and the last real exit, with their UTC instants.
+    first = pairs[0][0] if pairs else open_in
+    first_in = first.local if first is not None else None
+    last = pairs[-1][1] if pairs else None
+    last_out = last.local if last is not None else None
 
     statuses: set[Status] = set()
     if day_kind in ("workday", "adjusted_workday"):
         overtime_kind: OvertimeKind = "workday"
-        overtime = max(worked - rules.full_day_hours, _ZERO).quantize(_CENT)
+        # max(worked − full, 0), to the hundredth
+        overtime = (worked - rules.full_day_hours).quantize(_CENT) if worked > rules.full_day_hours else _ZERO
         if overtime:
             ctx.add(
                 "overtime.workday",
-                f"加班：工时 {worked} 小时超出全天标准 {frame.full_day_text} 小时，"
+                f"加班：工时 {worked_text} 小时超出全天标准 {frame.full_day_text} 小时，"
                 f"工作日加班 {overtime} 小时（{OVERTIME_RATE_PERCENT['workday']}%）",
                 overtime_hours=str(overtime),
             )
         else:
             ctx.add(
                 "overtime.none",
-                f"无加班：工时 {worked} 小时未超出全天标准 {frame.full_day_text} 小时",
+                f"无加班：工时 {worked_text} 小时未超出全天标准 {frame.full_day_text} 小时",
             )
         statuses |= _workday_statuses(
-            ctx, mine, intervals, first_in, last_out, worked, missing=missing, still_open=still_open
+            ctx,
+            mine,
+            intervals,
+            first,
+            last,
+            worked,
+            worked_text,
+            missing=missing,
+            still_open=still_open,
         )
     else:
         overtime = worked
@@ -597,8 +722,8 @@ def compute_day(
         note = "" if day_kind == "holiday" else "，未安排补休时"
         ctx.add(
             f"overtime.{overtime_kind}",
-            f"加班：{label}出勤，全部 {worked} 小时计为{label}加班（{rate}%{note}）",
-            overtime_hours=str(overtime),
+            f"加班：{label}出勤，全部 {worked_text} 小时计为{label}加班（{rate}%{note}）",
+            overtime_hours=worked_text,
         )
         status: Status = "holiday" if day_kind == "holiday" else "rest_day"
         statuses.add(status)
@@ -607,7 +732,7 @@ def compute_day(
             statuses.add("missing_punch")
             ctx.add("status.missing_punch", "缺卡：有未能配对的打卡，见配对说明，需补卡")
 
-    return DayResult(
+    return _day_result(
         work_date=day,
         day_kind=day_kind,
         first_in=first_in,
@@ -617,7 +742,7 @@ def compute_day(
         overtime_hours=overtime,
         overtime_kind=overtime_kind,
         areas=areas,
-        statuses=tuple(s for s in STATUS_ORDER if s in statuses),
+        statuses=tuple(statuses) if len(statuses) == 1 else tuple(s for s in STATUS_ORDER if s in statuses),
         auto_clock_out=auto,
         fatigue=fatigue,
         source_ids=source_ids,
@@ -632,19 +757,22 @@ _DAY_KIND_ZH: Final[dict[str, str]] = {
     "in_lieu_rest": "调休休息日",
     "adjusted_workday": "调休上班日，按工作日规则考勤",
 }
+_DAY_KIND_TEXT: Final[dict[str, str]] = {kind: f"日期类型：{text}" for kind, text in _DAY_KIND_ZH.items()}
 
 
 def _workday_statuses(
     ctx: _Ctx,
     mine: list[_Seen],
     intervals: list[Interval],
-    first_in: datetime | None,
-    last_out: datetime | None,
+    first: _Seen | None,
+    last: _Seen | None,
     worked: Decimal,
+    worked_text: str,
     *,
     missing: bool,
     still_open: bool,
 ) -> set[Status]:
+    """``first``: the first entry; ``last``: the last real exit (not an auto clock-out)."""
     rules, frame = ctx.rules, ctx.frame
     statuses: set[Status] = set()
     if not mine:
@@ -654,62 +782,60 @@ def _workday_statuses(
         statuses.add("missing_punch")
         ctx.add("status.missing_punch", "缺卡：有未能配对的打卡，见配对说明，需补卡")
 
-    first_in_utc = _utc(first_in) if first_in is not None else None
-    last_out_utc = _utc(last_out) if last_out is not None else None
-    last = intervals[-1] if intervals else None
+    final = intervals[-1] if intervals else None
     # Early leave needs a real final exit: not an auto one, and no re-entry left open after it.
     early = (
-        last is not None
-        and not last.auto
+        final is not None
+        and not final.auto
         and not still_open
-        and last_out_utc is not None
-        and last_out_utc < frame.earliest_out_utc
+        and last is not None
+        and last.utc < frame.earliest_out_utc
     )
 
     if worked < rules.half_day_hours and not missing:
         ctx.add(
             "status.absent",
-            f"缺勤：工时 {worked} 小时，不足半天标准 {frame.half_day_text} 小时",
-            worked_hours=str(worked),
+            f"缺勤：工时 {worked_text} 小时，不足半天标准 {frame.half_day_text} 小时",
+            worked_hours=worked_text,
         )
         return {"absent"}
-    if first_in is not None and first_in_utc is not None and first_in_utc > frame.latest_in_utc:
+    if first is not None and first.utc > frame.latest_in_utc:
         statuses.add("late")
         ctx.add(
             "status.late",
-            f"迟到：首次进场 {ctx.clock(first_in)}，晚于上班时间 {frame.shift_start_text}"
+            f"迟到：首次进场 {ctx.clock(first.local)}，晚于上班时间 {frame.shift_start_text}"
             f" + 宽限 {rules.late_grace_min} 分钟",
-            first_in=first_in.isoformat(),
-            minutes_late=str(int((first_in_utc - frame.shift_start_utc).total_seconds() // 60)),
+            first_in=first.local.isoformat(),
+            minutes_late=str(int((first.utc - frame.shift_start_utc).total_seconds() // 60)),
         )
-    if early and last_out is not None and last_out_utc is not None:
+    if early and last is not None:
         statuses.add("early_leave")
         ctx.add(
             "status.early_leave",
-            f"早退：最后出场 {ctx.clock(last_out)}，早于下班时间 {frame.shift_end_text}"
+            f"早退：最后出场 {ctx.clock(last.local)}，早于下班时间 {frame.shift_end_text}"
             f" − 宽限 {rules.early_grace_min} 分钟",
-            last_out=last_out.isoformat(),
-            minutes_early=str(int((frame.shift_end_utc - last_out_utc).total_seconds() // 60)),
+            last_out=last.local.isoformat(),
+            minutes_early=str(int((frame.shift_end_utc - last.utc).total_seconds() // 60)),
         )
     if rules.half_day_hours <= worked < rules.full_day_hours:
         statuses.add("half_day")
         ctx.add(
             "status.half_day",
-            f"半天：工时 {worked} 小时，不足全天标准 {frame.full_day_text} 小时，"
+            f"半天：工时 {worked_text} 小时，不足全天标准 {frame.full_day_text} 小时，"
             f"达到半天标准 {frame.half_day_text} 小时",
-            worked_hours=str(worked),
+            worked_hours=worked_text,
         )
     if not statuses:
         statuses.add("present")
         in_text = (
-            f"首次进场 {ctx.clock(first_in)} 不晚于上班时间 {frame.shift_start_text}"
+            f"首次进场 {ctx.clock(first.local)} 不晚于上班时间 {frame.shift_start_text}"
             f" + 宽限 {rules.late_grace_min} 分钟，"
-            if first_in is not None
+            if first is not None
             else ""
         )
         ctx.add(
             "status.present",
-            f"出勤：{in_text}工时 {worked} 小时达到全天标准 {frame.full_day_text} 小时",
-            worked_hours=str(worked),
+            f"出勤：{in_text}工时 {worked_text} 小时达到全天标准 {frame.full_day_text} 小时",
+            worked_hours=worked_text,
         )
     return statuses

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from io import StringIO
 from itertools import count
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -449,9 +450,11 @@ def test_a_punch_outside_the_employment_still_gets_its_day(site: Site) -> None:
     assert record(site.a, MONDAY).statuses == ["missing_punch"]
 
 
-def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site) -> None:
-    # PostgreSQL writes new days by COPY with the JSON columns as text (daycalc._copy_row); whatever a
-    # gate calls its area, that text must read back as the values an upsert would have stored.
+@pytest.mark.parametrize("as_text", [False, True])
+def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site, as_text: bool) -> None:
+    # PostgreSQL writes new days by COPY with the JSON columns as text (daycalc._new_row), and there the
+    # date, instants and hours as text too; whatever a gate calls its area, that text must read back as
+    # the values an upsert would have stored.
     area = '北门 "A"\\\n\t'
     punches = [
         Punch(
@@ -466,11 +469,32 @@ def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site) -> 
     result = compute_day(MONDAY, punches, DEFAULT_DAY_RULES, TZ, "workday")
     values = daycalc._payload(result, site.a)
     now = dt.datetime.now(dt.UTC)
+    stamp = now.isoformat() if as_text else now
 
-    row = dict(zip(daycalc._NEW_FIELDS, daycalc._copy_row(site.a.pk, MONDAY, values, now), strict=True))
+    row = dict(
+        zip(
+            daycalc._NEW_FIELDS,
+            daycalc._new_row(site.a, MONDAY, result, stamp, as_text=as_text),
+            strict=True,
+        )
+    )
 
-    assert (row["employment_id"], row["work_date"], row["computed_at"]) == (site.a.pk, MONDAY, now)
+    read: dict[str, Any] = {"work_date": dt.date.fromisoformat, "computed_at": dt.datetime.fromisoformat}
+    if as_text:
+        read |= {"first_in": dt.datetime.fromisoformat, "last_out": dt.datetime.fromisoformat}
+        read |= {"hours": Decimal, "overtime_hours": Decimal}
+    read |= dict.fromkeys(daycalc._AS_JSON_TEXT, json.loads)
+
+    def back(name: str) -> Any:
+        sent = row[name]
+        return read[name](sent) if as_text and name in read and sent is not None else sent
+
+    assert (row["employment_id"], back("work_date"), back("computed_at")) == (site.a.pk, MONDAY, now)
     assert values["areas"] == [area] and 'e"3' in values["event_ids"]
+    assert values["first_in"] is not None and values["last_out"] is not None
     for name, value in values.items():
         sent = row[name]
-        assert (json.loads(sent) if name in daycalc._AS_JSON_TEXT else sent) == value
+        if name in daycalc._AS_JSON_TEXT:
+            assert json.loads(sent) == value
+        else:
+            assert back(name) == value and type(back(name)) is type(value), name

@@ -5,6 +5,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import count
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -431,3 +432,43 @@ def test_hours_round_half_up_to_the_hundredth_like_decimal_division(seconds: int
     for span in (timedelta(seconds=seconds), timedelta(seconds=seconds, microseconds=micro)):
         exact = (Decimal(str(span.total_seconds())) / Decimal(3600)).quantize(Decimal("0.01"), ROUND_HALF_UP)
         assert repr(_hours(span)) == repr(exact)
+
+
+def test_the_quick_constructors_make_what_the_dataclasses_make() -> None:
+    from dataclasses import fields
+
+    from realname.attendance.rules import Interval, Reason, _day_result, _interval, _reason
+
+    start, end = at("08:00"), at("17:00")
+    made: list[tuple[Any, Any]] = [
+        (_reason("c", "m", {"k": "v"}), Reason("c", "m", {"k": "v"})),
+        (_interval(start, end, "a", None, True), Interval(start, end, "a", None, auto=True)),
+    ]
+    result = day_of(p("08:00"), p("17:00", "02"))
+    values = {f.name: getattr(result, f.name) for f in fields(DayResult)}
+    made.append((_day_result(**values), DayResult(**values)))
+    for quick, regular in made:
+        assert quick == regular and repr(quick) == repr(regular)
+        assert vars(quick) == vars(regular)
+        with pytest.raises(AttributeError):  # still frozen
+            quick.day_kind = "x"
+
+
+def test_rows_with_their_local_times_give_what_punches_give() -> None:
+    from realname.attendance.rules import compute_day_rows
+
+    given = [p("07:55"), p("12:00", ""), p("12:01", area="B"), p("17:30", "02")]
+    punches = [replace(x, at=x.at.astimezone(UTC)) for x in given]  # as the database gives them
+    rows = [(x.at, x.at.astimezone(TZ), x.direction, x.source_id, x.area) for x in punches]
+
+    assert compute_day_rows(DAY, rows, RULES, TZ, "workday") == day_of(*punches)
+
+
+def test_rows_are_refused_where_punches_are() -> None:
+    from realname.attendance.rules import compute_day_rows
+
+    naive = datetime(2025, 3, 10, 8, 0)  # noqa: DTZ001 - the case under test
+    with pytest.raises(ValueError, match="timezone-aware"):
+        compute_day_rows(DAY, [(naive, at("08:00"), "01", "e1", "")], RULES, TZ, "workday")
+    with pytest.raises(ValueError, match="unknown direction"):
+        compute_day_rows(DAY, [(at("08:00"), at("08:00"), "03", "e1", "")], RULES, TZ, "workday")
