@@ -19,16 +19,15 @@ project's, which win over the platform defaults) and the holiday calendar, and u
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
+import orjson
 from django.db import connection, transaction
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
@@ -172,23 +171,16 @@ def _same(value: Any, stored: Any) -> bool:
 
 # A new DayRecord's columns in the order _new_row gives them: the key, the computed fields, the time.
 _NEW_FIELDS: tuple[str, ...] = ("employment_id", "work_date", *COMPUTED_FIELDS, "computed_at")
-# jsonb keeps no formatting, so the text only has to be JSON: compact, and the Chinese reasons as UTF-8
-# rather than \u escapes (half the bytes for the server to read). The values are fresh trees, never cyclic.
-_JSON_TEXT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# The JSON columns, which a new row gives as JSON text (streamed_insert's json_text).
+_JSON_COLUMNS: tuple[str, ...] = ("intervals", "areas", "statuses", "reasons", "event_ids")
 
 
-def _json_strings(items: Iterable[str]) -> str:
-    """A list of strings as _JSON_TEXT writes it, without the encoder's set-up on every call."""
-    return "[" + ",".join(map(encode_basestring, items)) + "]"
-
-
-_AS_JSON_TEXT: dict[str, Callable[[Any], str]] = {
-    "intervals": _JSON_TEXT.encode,
-    "areas": _json_strings,
-    "statuses": _json_strings,
-    "reasons": _JSON_TEXT.encode,
-    "event_ids": _json_strings,
-}
+def _json(value: list[Any] | tuple[Any, ...]) -> str:
+    """JSON text for a new row's JSON column. jsonb keeps no formatting, so the text only has to be JSON:
+    orjson writes it compact, with the Chinese reasons as UTF-8 (half the bytes of \\u escapes for the
+    server to read), and a day's intervals and reasons, dicts included, take about 9 µs instead of 19 µs
+    with the standard library's C encoder (docs/dependencies.md)."""
+    return orjson.dumps(value).decode()
 
 
 def _new_row(
@@ -228,7 +220,7 @@ def _new_row(
         result.day_kind,
         first_in,
         last_out,
-        _JSON_TEXT.encode(
+        _json(
             [
                 {"start": start, "end": end, "in": iv.in_source_id, "out": iv.out_source_id, "auto": iv.auto}
                 for (start, end), iv in zip(texts, intervals, strict=True)
@@ -237,14 +229,12 @@ def _new_row(
         hours,
         overtime,
         result.overtime_kind,
-        _json_strings(result.areas),
-        _json_strings(result.statuses),
-        _JSON_TEXT.encode(
-            [{"code": r.code, "message": r.message_zh, "detail": r.detail} for r in result.reasons]
-        ),
+        _json(result.areas),
+        _json(result.statuses),
+        _json([{"code": r.code, "message": r.message_zh, "detail": r.detail} for r in result.reasons]),
         result.auto_clock_out,
         result.fatigue,
-        _json_strings(result.source_ids),
+        _json(result.source_ids),
         stamp,
     )
 
@@ -366,7 +356,7 @@ def _recompute_chunk(
     # and adapt each value as the Django field does: for a month of days, as much work as computing them.
     as_text = connection.vendor == "postgresql"
     stamp = now.isoformat() if as_text else now
-    with streamed_insert(DayRecord, _NEW_FIELDS, json_text=_AS_JSON_TEXT.keys()) as copy_new:
+    with streamed_insert(DayRecord, _NEW_FIELDS, json_text=_JSON_COLUMNS) as copy_new:
         for employment_id, employment in employments.items():
             rules = rules_of[employment_id]
             for day in sorted(wanted[employment_id]):

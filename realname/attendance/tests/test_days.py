@@ -483,7 +483,7 @@ def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site, as_
     if as_text:
         read |= {"first_in": dt.datetime.fromisoformat, "last_out": dt.datetime.fromisoformat}
         read |= {"hours": Decimal, "overtime_hours": Decimal}
-    read |= dict.fromkeys(daycalc._AS_JSON_TEXT, json.loads)
+    read |= dict.fromkeys(daycalc._JSON_COLUMNS, json.loads)
 
     def back(name: str) -> Any:
         sent = row[name]
@@ -494,7 +494,7 @@ def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site, as_
     assert values["first_in"] is not None and values["last_out"] is not None
     for name, value in values.items():
         sent = row[name]
-        if name in daycalc._AS_JSON_TEXT:
+        if name in daycalc._JSON_COLUMNS:
             assert json.loads(sent) == value
         else:
             assert back(name) == value and type(back(name)) is type(value), name
