@@ -19,6 +19,7 @@ urlpatterns = [
     path("training/", include("realname.training.urls")),
     path("certificates/", include("realname.certificates.urls")),
     path("admission/", include("realname.admission.urls")),
+    path("payroll/", include("realname.payroll.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -154,11 +154,17 @@ class DayGroup(NamedTuple):
 
 def group_days(days: Iterable[Day]) -> list[DayGroup]:
     """The groups the database forms (realname/payroll/selectors.py: day_groups), computed from single days:
-    one per day kind × attendance unit × overtime kind (or none) × missing punch."""
-    buckets: dict[tuple[str, Decimal, str, bool], list[Day]] = {}
+    one per day kind × attendance unit × overtime kind (or none) × missing punch × has regular hours."""
+    buckets: dict[tuple[str, Decimal, str, bool, bool], list[Day]] = {}
     for d in sorted(days, key=lambda d: d.work_date):
         single = DayGroup.of(d)
-        key = (d.day_kind, single.unit, d.overtime_kind if d.overtime_hours > 0 else "", single.missing_punch)
+        key = (
+            d.day_kind,
+            single.unit,
+            d.overtime_kind if d.overtime_hours > 0 else "",
+            single.missing_punch,
+            d.hours > d.overtime_hours,  # has regular hours (an hourly line lists exactly those days)
+        )
         buckets.setdefault(key, []).append(d)
     return [
         DayGroup(
@@ -170,7 +176,7 @@ def group_days(days: Iterable[Day]) -> list[DayGroup]:
             overtime_kind=overtime_kind or "workday",  # type: ignore[arg-type]
             missing_punch=missing,
         )
-        for (_, unit, overtime_kind, missing), members in buckets.items()
+        for (_, unit, overtime_kind, missing, _regular), members in buckets.items()
     ]
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from realname.core import dictionaries
@@ -224,7 +225,12 @@ class PayItem(PublicModel):
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="pay_item_amount_positive")]
 
     def __str__(self) -> str:
-        return f"{self.get_direction_display()} {self.kind} {self.amount}"
+        return f"{self.get_direction_display()} {self.kind_label()} {self.amount}"
+
+    def kind_label(self) -> str:
+        from realname.payroll.calc import ITEM_KINDS
+
+        return gettext(ITEM_KINDS.get(self.direction, {}).get(self.kind, self.kind))
 
 
 class PieceOvertime(models.TextChoices):

@@ -19,7 +19,8 @@ from realname.payroll.models import PayLine, PayPeriod, PaySheet
 
 _HUNDRED = Decimal(100)
 
-# One row per employment × day kind × attendance unit × overtime kind (or none) × missing punch, with the
+# One row per employment × day kind × attendance unit × overtime kind (or none) × missing punch × whether
+# the day has regular (non-overtime) hours, with the
 # day numbers and the hours added up — calc.group_days on single days gives the same groups (a test holds
 # the two together). Only days inside the employment's own span count.
 _GROUPS_SQL = """
@@ -31,6 +32,7 @@ SELECT d.employment_id, d.day_kind,
        CASE WHEN d.overtime_hours > 0 THEN d.overtime_kind ELSE '' END AS ot_kind,
        CASE WHEN d.day_kind IN ('workday', 'adjusted_workday') AND d.hours <= 0
                  AND {missing_punch} THEN 1 ELSE 0 END AS missing,
+       CASE WHEN d.hours > d.overtime_hours THEN 1 ELSE 0 END AS regular,
        {days} AS days,
        {hours} AS hours,
        {overtime} AS overtime
@@ -38,7 +40,7 @@ SELECT d.employment_id, d.day_kind,
   JOIN workers_employment e ON e.id = d.employment_id
  WHERE d.project_id = %s AND d.work_date >= %s AND d.work_date <= %s
    AND d.work_date >= e.entry_date AND (e.exit_date IS NULL OR d.work_date <= e.exit_date)
- GROUP BY 1, 2, 3, 4, 5
+ GROUP BY 1, 2, 3, 4, 5, 6
 """
 _VENDOR = {
     "postgresql": {
@@ -78,7 +80,7 @@ def day_groups(
         cursor.execute(sql, [project_id, first, last])
         rows = cursor.fetchall()
     year, month = first.year, first.month
-    for employment_id, day_kind, unit_code, ot_kind, missing, days, hours, overtime in rows:
+    for employment_id, day_kind, unit_code, ot_kind, missing, regular, days, hours, overtime in rows:
         if employment_id in single_days:
             continue
         if whole:
@@ -96,7 +98,7 @@ def day_groups(
             )
         )
         keys[employment_id].append(
-            (day_kind, unit_code, ot_kind, bool(missing), tuple(numbers), str(hours), str(overtime))
+            (day_kind, unit_code, ot_kind, bool(missing), regular, tuple(numbers), str(hours), str(overtime))
         )
     if single_days:
         for row in DayRecord.objects.filter(
@@ -136,12 +138,13 @@ def visible_sheets(user: Any) -> QuerySet[PaySheet]:
 
 
 def own_lines(user: Any) -> QuerySet[PayLine]:
-    """A worker's own pay lines (the phone pages), newest month first; superseded revisions left out."""
+    """A worker's own pay lines (the phone pages), newest month first. Drafts (figures may still change)
+    and superseded revisions are left out: a worker sees a line once the team leader has confirmed it."""
     if user is None or not getattr(user, "is_authenticated", False):
         return PayLine.objects.none()
     return (
         restrict(PayLine.objects.filter(worker__user=user), user, Perm.PAYROLL_CONFIRM)
-        .exclude(sheet__status="superseded")
+        .exclude(sheet__status__in=["draft", "superseded"])
         .select_related("sheet__period__project", "sheet__participant__company", "sheet__team", "employment")
         .order_by("-sheet__period__month", "-sheet__revision")
     )
