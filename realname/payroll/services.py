@@ -907,3 +907,31 @@ def revise(*, sheet: PaySheet, by: User, reason: str) -> PaySheet:
     generate(period=sheet.period, by=by, participants=[sheet.participant_id])
     new.refresh_from_db()
     return new
+
+
+# --- payment (called by the bank batches, realname/bank) ----------------------------------------------------
+
+
+@transaction.atomic
+def mark_sent(*, sheet: PaySheet, by: User | None, note: str) -> PaySheet:
+    """The approved sheet's lines went to the bank in a batch (``note`` names it)."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status != SheetStatus.GC_APPROVED:
+        raise ValidationError(_("只有总承包单位审核通过的工资表可以提交银行"))
+    _set_status(sheet, SheetStatus.SENT)
+    _step(sheet, Step.SENT, by, note=note)
+    return sheet
+
+
+@transaction.atomic
+def mark_settled(*, sheet: PaySheet, by: User | None, failed: int, note: str = "") -> PaySheet:
+    """The bank's answer for the sheet: every line paid (``failed == 0``) or some failed. A partly failed
+    sheet becomes paid once its failed lines were paid in a re-issue batch."""
+    sheet = _lock_sheet(sheet)
+    if sheet.status not in (SheetStatus.SENT, SheetStatus.PARTLY_FAILED):
+        raise ValidationError(_("该工资表没有提交银行"))
+    status = SheetStatus.PAID if failed == 0 else SheetStatus.PARTLY_FAILED
+    if status != sheet.status:
+        _set_status(sheet, status)
+        _step(sheet, Step.PAID if failed == 0 else Step.PARTLY_FAILED, by, note=note)
+    return sheet

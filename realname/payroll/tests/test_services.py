@@ -324,3 +324,27 @@ def test_the_databases_day_groups_are_calcs_groups_of_the_same_days(pay: Payroll
     expected = sorted(calc.group_days(singles), key=lambda g: g.dates)
     assert sorted(groups[pay.emp_a.pk], key=lambda g: g.dates) == expected
     assert len(expected) > 4
+
+
+def test_the_bank_marks_an_approved_sheet_sent_then_paid_or_partly_failed(pay: Payroll) -> None:
+    world = pay.world
+    sheet = _through_team(pay)
+    with pytest.raises(ValidationError):
+        services.mark_sent(sheet=sheet, by=world.alice, note="批次 B1")  # not approved yet
+    services.confirm_line(line=line_of(sheet, pay.emp_a.pk), by=world.wendy)
+    services.approve_employer(sheet=sheet, by=world.alice)
+    services.approve_gc(sheet=sheet, by=world.alice)
+    services.mark_sent(sheet=sheet, by=world.alice, note="批次 B1")
+    services.mark_settled(sheet=sheet, by=None, failed=1, note="1 笔失败")
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.PARTLY_FAILED
+    with pytest.raises(ValidationError):
+        services.revise(sheet=sheet, by=world.alice, reason="x")  # what went to the bank is not revised
+    services.mark_settled(sheet=sheet, by=None, failed=0, note="补发成功")
+    sheet.refresh_from_db()
+    assert sheet.status == SheetStatus.PAID
+    assert [s.step for s in SheetStep.objects.filter(sheet=sheet)][-3:] == [
+        Step.SENT,
+        Step.PARTLY_FAILED,
+        Step.PAID,
+    ]
