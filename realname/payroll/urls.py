@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from realname.payroll import views
 
 app_name = "payroll"
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.period_list, name="period_list"),
     path("periods/<uuid:public_id>/", views.period_detail, name="period_detail"),
     path("periods/<uuid:public_id>/generate/", views.period_generate, name="period_generate"),
@@ -25,4 +25,5 @@ urlpatterns: list[URLPattern] = [
     path("lines/<uuid:public_id>/answer/", views.line_answer, name="line_answer"),
     path("me/", views.my_pay, name="my_pay"),
     path("me/<uuid:public_id>/", views.my_line, name="my_line"),
+    path("", include("realname.payroll.urls_exports")),
 ]
