@@ -198,7 +198,7 @@ def _new_row(
     the hours go as their ISO-8601 / decimal text too: the texts the intervals quote are reused for the
     first entry and last exit, and the driver's datetime adaptation, about 3 µs a value, is skipped."""
     intervals = result.intervals
-    texts = [(iv.start.isoformat(), iv.end.isoformat()) for iv in intervals]
+    texts = [(day_rules.iso(iv.start), day_rules.iso(iv.end)) for iv in intervals]
     first_in: Any = result.first_in
     last_out: Any = result.last_out
     hours: Any = result.worked_hours
@@ -249,7 +249,7 @@ def _instant_text(
             return start
         if iv.end is at:
             return end
-    return at.isoformat()
+    return day_rules.iso(at)
 
 
 @lru_cache(maxsize=1024)

@@ -209,6 +209,30 @@ def _utc(at: datetime) -> datetime:
 _HH_MM: Final = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))
 
 
+_SS: Final = tuple(f"{s:02d}" for s in range(60))
+_OFFSET_TEXTS: dict[timedelta | None, str] = {}
+_DATE_TEXTS: dict[date, str] = {}
+
+
+def iso(at: datetime) -> str:
+    """``at.isoformat()`` for an aware datetime, about twice as fast for whole seconds (every gate's
+    clock): the date and the zone offset texts are made once and the clock comes from a table. The
+    reasons and intervals quote four instants a day."""
+    offset = at.utcoffset()
+    if at.microsecond or offset is None:
+        return at.isoformat()
+    suffix = _OFFSET_TEXTS.get(offset)
+    if suffix is None:
+        suffix = _OFFSET_TEXTS[offset] = at.isoformat()[19:]  # after "YYYY-MM-DDTHH:MM:SS"
+    on = at.date()
+    day_text = _DATE_TEXTS.get(on)
+    if day_text is None:
+        if len(_DATE_TEXTS) > 10_000:
+            _DATE_TEXTS.clear()
+        day_text = _DATE_TEXTS[on] = on.isoformat()
+    return f"{day_text}T{_HH_MM[at.hour * 60 + at.minute]}:{_SS[at.second]}{suffix}"
+
+
 def _clock(local: datetime, day: date, *, seconds: bool = False) -> str:
     """A time in the project's zone as the reasons quote it, marked when it is not on ``day``'s date."""
     text = _HH_MM[local.hour * 60 + local.minute]
@@ -425,7 +449,9 @@ class _Ctx:
         self.reasons: list[Reason] = []
 
     def add(self, code: str, message: str, **detail: str) -> None:
-        self.reasons.append(_reason(code, message, detail))
+        made = object.__new__(Reason)  # as _reason
+        made.__dict__.update(code=code, message_zh=message, detail=detail)
+        self.reasons.append(made)
 
     def clock(self, local: datetime, *, seconds: bool = False) -> str:
         return _clock(local, self.day, seconds=seconds)
@@ -525,8 +551,8 @@ def _pair(
         ctx.add(
             "pairing.interval",
             f"配对：进场 {ctx.clock(start.local)} — 出场 {ctx.clock(end.local)}",
-            start=start.at.isoformat(),
-            end=end.at.isoformat(),
+            start=iso(start.at),
+            end=iso(end.at),
         )
     return pairs, open_in, orphans
 
@@ -583,6 +609,7 @@ def _break_overlap(start: datetime, end: datetime, window: tuple[datetime, datet
 
 
 _NO_TIME: Final = timedelta(0)
+_FRAMES: dict[tuple[date, int, ZoneInfo], tuple[DayRules, _WorkDay]] = {}
 _VALID_DIRECTIONS: Final = frozenset((_IN, _OUT, ""))
 
 
@@ -615,7 +642,14 @@ def compute_day_rows(
     working out each punch's work day (a month of days makes no Punch objects). What Punch refuses, this
     refuses too."""
     day = work_date
-    frame = _work_day(day, rules, tz)
+    known = _FRAMES.get((day, id(rules), tz))
+    if known is not None and known[0] is rules:
+        frame = known[1]
+    else:  # first day under these rules (hashing DayRules, twelve fields, costs more than the lookup)
+        frame = _work_day(day, rules, tz)
+        if len(_FRAMES) > 4096:
+            _FRAMES.clear()
+        _FRAMES[(day, id(rules), tz)] = (rules, frame)  # holds the rules, so their id is not reused
     ctx = _Ctx(day, rules, tz, frame)
     ctx.add("day_kind", _DAY_KIND_TEXT[day_kind], kind=day_kind)
 
@@ -805,7 +839,7 @@ def _workday_statuses(
             "status.late",
             f"迟到：首次进场 {ctx.clock(first.local)}，晚于上班时间 {frame.shift_start_text}"
             f" + 宽限 {rules.late_grace_min} 分钟",
-            first_in=first.local.isoformat(),
+            first_in=iso(first.local),
             minutes_late=str(int((first.utc - frame.shift_start_utc).total_seconds() // 60)),
         )
     if early and last is not None:
@@ -814,7 +848,7 @@ def _workday_statuses(
             "status.early_leave",
             f"早退：最后出场 {ctx.clock(last.local)}，早于下班时间 {frame.shift_end_text}"
             f" − 宽限 {rules.early_grace_min} 分钟",
-            last_out=last.local.isoformat(),
+            last_out=iso(last.local),
             minutes_early=str(int((frame.shift_end_utc - last.utc).total_seconds() // 60)),
         )
     if rules.half_day_hours <= worked < rules.full_day_hours:

@@ -472,3 +472,22 @@ def test_rows_are_refused_where_punches_are() -> None:
         compute_day_rows(DAY, [(naive, at("08:00"), "01", "e1", "")], RULES, TZ, "workday")
     with pytest.raises(ValueError, match="unknown direction"):
         compute_day_rows(DAY, [(at("08:00"), at("08:00"), "03", "e1", "")], RULES, TZ, "workday")
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1900, 1, 1),  # noqa: DTZ001 - hypothesis draws naive bounds, zones below
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+        timezones=st.sampled_from(
+            [UTC, TZ, ZoneInfo("Europe/Berlin"), ZoneInfo("America/St_Johns"), ZoneInfo("Asia/Kathmandu")]
+        ),
+        allow_imaginary=True,
+    ),
+    st.booleans(),
+)
+def test_iso_writes_what_isoformat_writes(moment: datetime, whole: bool) -> None:
+    from realname.attendance.rules import iso
+
+    if whole:
+        moment = moment.replace(microsecond=0)
+    assert iso(moment) == moment.isoformat()
