@@ -17,6 +17,7 @@ from realname.core.api_errors import install_error_handlers
 from realname.ledger.api import router as ledger_router
 from realname.notifications.api import router as notifications_router
 from realname.orgs.api import router as orgs_router
+from realname.payroll.api import router as payroll_router
 from realname.training.api import router as training_router
 from realname.workers.api import router as workers_router
 
@@ -54,3 +55,4 @@ api.add_router("/attendance", attendance_edge_router)  # the edge agent's comman
 api.add_router("/training", training_router)
 api.add_router("/certificates", certificates_router)
 api.add_router("/", admission_router)  # /projects/{code}/admission/…, /blacklist
+api.add_router("/payroll", payroll_router)

@@ -226,6 +226,10 @@ REALNAME_WORKER_DELIVER_SECONDS = env_int("REALNAME_WORKER_DELIVER_SECONDS", 120
 # Admission: queued rechecks, decisions that lapse by themselves, the daily sweep after local midnight.
 REALNAME_WORKER_ADMISSION_SECONDS = env_int("REALNAME_WORKER_ADMISSION_SECONDS", 30)
 REALNAME_CLOSE_DAYS_BACK = env_int("REALNAME_CLOSE_DAYS_BACK", 3)
+# Wage-arrears warnings (realname/payroll/arrears.py): how often the check runs, and from how many days
+# before a period's pay day the wage account's funding for that month is compared with the expected cost.
+REALNAME_WORKER_ARREARS_SECONDS = env_int("REALNAME_WORKER_ARREARS_SECONDS", 3600)
+REALNAME_FUNDING_CHECK_DAYS = env_int("REALNAME_FUNDING_CHECK_DAYS", 10)
 
 # Attendance warnings (realname/attendance/warnings.py, `manage.py attendance_warnings`): a late /
 # early-leave / absent streak of this many consecutive work days; this many consecutive days worked without a

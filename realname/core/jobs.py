@@ -17,7 +17,10 @@
   marked for a retake;
 * ``safety.warnings`` — certificates 30 and 7 days before expiry or review and on expiry, required
   training passes 30 and 7 days before they run out, and refused workers' punches at the gate, as
-  notifications (each sent once).
+  notifications (each sent once);
+* ``payroll.arrears`` — wage-arrears warnings (欠薪预警): the wage account's funding before pay day, and
+  after pay day unapproved sheets, unpaid workers, failed payments not re-issued, pay below the minimum
+  wage (realname/payroll/arrears.py); a pay period is opened for a month with attendance and none.
 
 Every job is idempotent (see realname/core/worker.py); each also has its own command for running by hand:
 ``close_days``, ``ledger_checkpoint``, ``attendance_warnings``.
@@ -137,6 +140,18 @@ def run_safety_warnings() -> str:
     return f"{certificates} certificate, {training} training expiry, {denied} refused-at-gate notifications"
 
 
+def check_arrears() -> str:
+    from realname.payroll.arrears import check_all
+
+    result = check_all()
+    if not (result.opened or result.resolved or result.periods_opened):
+        return ""
+    return (
+        f"{result.opened} arrears warnings opened, {result.resolved} resolved, "
+        f"{result.periods_opened} periods opened"
+    )
+
+
 def default_jobs() -> list[Job]:
     return [
         Job("uploads.pending", settings.REALNAME_WORKER_UPLOADS_SECONDS, ingest_pending_uploads),
@@ -148,4 +163,5 @@ def default_jobs() -> list[Job]:
         Job("training.retakes", settings.REALNAME_WORKER_WARNINGS_SECONDS, mark_training_retakes),
         Job("admission.refresh", settings.REALNAME_WORKER_ADMISSION_SECONDS, refresh_admission),
         Job("safety.warnings", settings.REALNAME_WORKER_WARNINGS_SECONDS, run_safety_warnings),
+        Job("payroll.arrears", settings.REALNAME_WORKER_ARREARS_SECONDS, check_arrears),
     ]

@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from realname.accounts.models import User
 from realname.accounts.roles import Perm
-from realname.accounts.scope import memberships, restrict
+from realname.accounts.scope import has_perm, memberships, restrict
 from realname.orgs.models import Project
 from realname.workers.models import Employment, Worker
 
@@ -27,10 +27,16 @@ def home(request: HttpRequest) -> HttpResponse:
                 "project", "admission"
             )
         )
+    arrears = None
+    if has_perm(request.user, Perm.PAYROLL_VIEW):
+        from realname.payroll.selectors import visible_warnings
+
+        arrears = visible_warnings(request.user).filter(resolved_at__isnull=True).count()
     return render(
         request,
         "core/home.html",
         {
+            "arrears": arrears,
             "projects": projects,
             "on_site": on_site,
             "memberships": memberships(request.user),

@@ -37,7 +37,11 @@ class PeriodForm(forms.Form):
     )
 
     def clean_month(self) -> dt.date:
-        text = self.cleaned_data["month"].strip()
+        return self.clean_month_text(self.cleaned_data["month"])
+
+    @staticmethod
+    def clean_month_text(value: str) -> dt.date:
+        text = value.strip()
         try:
             year, month = (int(part) for part in text.split("-")[:2])
             return dt.date(year, month, 1)
@@ -126,3 +130,26 @@ class DisputeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("例如：10月17日我上了班"),
     )
+
+
+class DepositForm(forms.Form):
+    def __init__(self, *args: Any, projects: QuerySet[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"] = uuid_choice(projects, _("项目"), required=True)
+        self.order_fields(["project", "received_on", "for_month", "amount", "payer", "reference", "note"])
+
+    received_on = forms.DateField(label=_("到账日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    for_month = forms.CharField(
+        label=_("所属月份"),
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "2026-10"}),
+        help_text=_("这笔钱支付哪个月的工资"),
+    )
+    amount = forms.DecimalField(
+        label=_("金额（元）"), max_digits=14, decimal_places=2, min_value=Decimal("0.01")
+    )
+    payer = forms.CharField(label=_("付款单位"), max_length=200, help_text=_("如建设单位名称"))
+    reference = forms.CharField(label=_("银行流水号"), max_length=80, required=False)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def clean_for_month(self) -> dt.date:
+        return PeriodForm.clean_month_text(self.cleaned_data["for_month"])

@@ -329,3 +329,74 @@ class MinimumWage(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.region_prefix} {self.effective_from} {self.monthly}"
+
+
+class WageDeposit(PublicModel):
+    """Money recorded as paid into the project's dedicated wage account (农民工工资专用账户), e.g. the
+    owner's monthly labour-cost transfer (人工费用拨付, 条例 Art. 24/29)."""
+
+    project = models.ForeignKey("orgs.Project", on_delete=models.PROTECT, related_name="wage_deposits")
+    received_on = models.DateField(_("到账日期"))
+    for_month = models.DateField(_("所属月份"), help_text=_("这笔钱支付哪个月的工资（该月第一天）"))
+    amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2)
+    payer = models.CharField(_("付款单位"), max_length=200)
+    reference = models.CharField(_("银行流水号"), max_length=80, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["project", "-received_on"]
+        verbose_name = _("专户到账")
+        verbose_name_plural = _("专户到账")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="wage_deposit_positive"),
+            models.CheckConstraint(condition=Q(for_month__day=1), name="wage_deposit_month_first"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} {self.received_on} {self.amount}"
+
+
+class ArrearsKind(models.TextChoices):
+    FUNDING_SHORTFALL = "funding_shortfall", _("专户资金不足")
+    UNPAID_WORKER = "unpaid_worker", _("有出勤未发放")
+    FAILED_NOT_REISSUED = "failed_not_reissued", _("发放失败未补发")
+    SHEET_NOT_APPROVED = "sheet_not_approved", _("发薪日前工资表未审核")
+    BELOW_MINIMUM = "below_minimum", _("低于最低工资")
+
+
+class ArrearsWarning(PublicModel):
+    """One wage-arrears warning (欠薪预警): what, where, about whom, since when; closed when it no longer
+    holds. The daily check (payroll.arrears) opens and closes them; the notifications go out once."""
+
+    project = models.ForeignKey("orgs.Project", on_delete=models.PROTECT, related_name="arrears_warnings")
+    period = models.ForeignKey(PayPeriod, on_delete=models.PROTECT, related_name="arrears_warnings")
+    kind = models.CharField(_("预警类型"), max_length=30, choices=ArrearsKind.choices)
+    # What the warning is about, as a stable key within the period: "project", "worker:<id>", "sheet:<id>"
+    subject = models.CharField(max_length=60)
+    worker = models.ForeignKey(
+        "workers.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="arrears_warnings"
+    )
+    sheet = models.ForeignKey(PaySheet, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
+    message = models.CharField(_("说明"), max_length=300)
+    opened_at = models.DateTimeField(_("首次发现"))
+    resolved_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "id"]
+        verbose_name = _("欠薪预警")
+        verbose_name_plural = _("欠薪预警")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "kind", "subject"],
+                condition=Q(resolved_at__isnull=True),
+                name="arrears_warning_one_open",
+            )
+        ]
+        indexes = [models.Index(fields=["project", "resolved_at"], name="arrears_project_open")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.message}"

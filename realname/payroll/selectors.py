@@ -14,8 +14,9 @@ from django.db.models import QuerySet
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
 from realname.attendance.days import DayRecord
+from realname.orgs.models import Project
 from realname.payroll import calc
-from realname.payroll.models import PayLine, PayPeriod, PaySheet
+from realname.payroll.models import ArrearsWarning, PayLine, PayPeriod, PaySheet, WageDeposit
 
 _HUNDRED = Decimal(100)
 
@@ -148,3 +149,15 @@ def own_lines(user: Any) -> QuerySet[PayLine]:
         .select_related("sheet__period__project", "sheet__participant__company", "sheet__team", "employment")
         .order_by("-sheet__period__month", "-sheet__revision")
     )
+
+
+def visible_warnings(user: Any) -> QuerySet[ArrearsWarning]:
+    """Wage-arrears warnings of the projects the user may see pay of (project-wide: every warning of the
+    project is the general contractor's and the regulator's business)."""
+    projects = restrict(Project.objects.all(), user, Perm.PAYROLL_VIEW)
+    return ArrearsWarning.objects.filter(project__in=projects).select_related("project", "period", "worker")
+
+
+def visible_deposits(user: Any) -> QuerySet[WageDeposit]:
+    projects = restrict(Project.objects.all(), user, Perm.PAYROLL_VIEW)
+    return WageDeposit.objects.filter(project__in=projects).select_related("project")

@@ -19,7 +19,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -51,6 +51,7 @@ from realname.payroll.models import (
     SheetStatus,
     SheetStep,
     Step,
+    WageDeposit,
 )
 from realname.workers.models import Contract, Employment
 
@@ -226,45 +227,34 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-@transaction.atomic
-def generate(
-    *, period: PayPeriod, by: User | None, participants: Iterable[int] | None = None
-) -> GenerateResult:
-    """Build or rebuild the period's draft sheets (one per participant and team) for the participants
-    ``by`` may prepare (all of them when ``by`` is None: a command or job). Sheets that have left the
-    draft state are not touched; an employment already on such a sheet gets no second line."""
+def collect_inputs(
+    period: PayPeriod, *, participant_ids: Collection[int] | None = None
+) -> tuple[dict[int, _Emp], _Inputs]:
+    """Everything the month's lines are computed from, read in a handful of queries: the employments on
+    the project during the month (of ``participant_ids``, or all), their contracts' terms, their days as
+    groups, the period's piece quantities and additions/deductions, the calendar and the minimum wage."""
     from realname.payroll.selectors import day_groups
 
     project = period.project
     first = period.month
     dates = calc.month_dates(first)
     last = dates[-1]
-    allowed = preparable_participants(by, project)
-    if participants is not None:
-        allowed = allowed.filter(pk__in=list(participants))
-    allowed_ids = set(allowed.values_list("pk", flat=True))
-    if by is not None and not allowed_ids:
-        raise PermissionDenied(_("您不能为该项目编制工资"))
-
     calendar = _holiday_calendar()
     month = {d: calendar.kind(d) for d in dates}
     month_key = tuple(month[d] for d in dates)
     minimum = _minimum_wage(project, first)
 
+    employments = Employment.objects.filter(project=project, entry_date__lte=last).filter(
+        Q(exit_date__isnull=True) | Q(exit_date__gte=first)
+    )
+    if participant_ids is not None:
+        employments = employments.filter(participant_id__in=list(participant_ids))
     emps = {
         row[0]: _Emp(*row)
-        for row in Employment.objects.filter(
-            project=project, participant_id__in=allowed_ids, entry_date__lte=last
+        for row in employments.values_list(
+            "id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date"
         )
-        .filter(Q(exit_date__isnull=True) | Q(exit_date__gte=first))
-        .values_list("id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date")
     }
-    # Employments already on a sheet past the draft keep that line (no second line, no second payment).
-    settled: set[int] = set(
-        PayLine.objects.filter(sheet__period=period)
-        .exclude(sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED])
-        .values_list("employment_id", flat=True)
-    )
 
     terms: dict[int, list[calc.Terms]] = defaultdict(list)
     contract_rows = (
@@ -329,6 +319,52 @@ def generate(
                 )
             )
 
+    return emps, _Inputs(month, month_key, minimum, terms, days, day_keys, pieces, items)
+
+
+def estimate(period: PayPeriod) -> Decimal:
+    """The month's expected labour cost (gross pay of every employment, from attendance × rates and the
+    entered inputs), computed as ``generate`` would and written nowhere."""
+    emps, inputs = collect_inputs(period)
+    total = Decimal("0.00")
+    for e in emps.values():
+        total += calc.compute(
+            month=inputs.month,
+            employed_from=e.entry_date,
+            employed_to=e.exit_date,
+            terms=inputs.terms.get(e.id, []),
+            days=inputs.days.get(e.id, []),
+            pieces=inputs.pieces.get(e.id, []),
+            items=inputs.items.get(e.id, []),
+            minimum_monthly=inputs.minimum,
+        ).gross
+    return total
+
+
+@transaction.atomic
+def generate(
+    *, period: PayPeriod, by: User | None, participants: Iterable[int] | None = None
+) -> GenerateResult:
+    """Build or rebuild the period's draft sheets (one per participant and team) for the participants
+    ``by`` may prepare (all of them when ``by`` is None: a command or job). Sheets that have left the
+    draft state are not touched; an employment already on such a sheet gets no second line."""
+    project = period.project
+    allowed = preparable_participants(by, project)
+    if participants is not None:
+        allowed = allowed.filter(pk__in=list(participants))
+    allowed_ids = set(allowed.values_list("pk", flat=True))
+    if by is not None and not allowed_ids:
+        raise PermissionDenied(_("您不能为该项目编制工资"))
+
+    emps, inputs = collect_inputs(period, participant_ids=allowed_ids)
+    terms, days, pieces, items = inputs.terms, inputs.days, inputs.pieces, inputs.items
+    # Employments already on a sheet past the draft keep that line (no second line, no second payment).
+    settled: set[int] = set(
+        PayLine.objects.filter(sheet__period=period)
+        .exclude(sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED])
+        .values_list("employment_id", flat=True)
+    )
+
     # Which employments go on a sheet: those with anything to pay or explain this month.
     groups: dict[tuple[int, int], list[_Emp]] = defaultdict(list)
     for e in emps.values():
@@ -347,7 +383,6 @@ def generate(
     result = GenerateResult()
     result.skipped_sheets = [str(s) for k, s in sorted(existing.items()) if s.status != SheetStatus.DRAFT]
     now = timezone.now()
-    inputs = _Inputs(month, month_key, minimum, terms, days, day_keys, pieces, items)
     for key in sorted(set(groups) | {k for k, s in existing.items() if s.status == SheetStatus.DRAFT}):
         sheet = existing.get(key)
         if sheet is not None and sheet.status != SheetStatus.DRAFT:
@@ -935,3 +970,58 @@ def mark_settled(*, sheet: PaySheet, by: User | None, failed: int, note: str = "
         _set_status(sheet, status)
         _step(sheet, Step.PAID if failed == 0 else Step.PARTLY_FAILED, by, note=note)
     return sheet
+
+
+# --- the wage account ---------------------------------------------------------------------------------------
+
+
+def may_record_deposit(user: User, project: Project) -> bool:
+    """The general contractor keeps the project's wage account (条例 Art. 26): its people with pay rights
+    (not team leaders) record what arrived in it; platform administrators too."""
+    if is_platform(user, Perm.PAYROLL_PREPARE):
+        return True
+    if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_VIEW).exists():
+        return False
+    companies = {
+        m.company_id
+        for m in memberships(user)
+        if m.company_id is not None
+        and role_has(m.role, Perm.PAYROLL_VIEW)
+        and m.role not in ("team_leader", "worker")
+    }
+    return Participant.objects.filter(
+        project=project, company_id__in=companies, role=GENERAL_CONTRACTOR
+    ).exists()
+
+
+@transaction.atomic
+def record_deposit(
+    *,
+    project: Project,
+    by: User,
+    received_on: dt.date,
+    for_month: dt.date,
+    amount: Decimal,
+    payer: str,
+    reference: str = "",
+    note: str = "",
+) -> WageDeposit:
+    """Record money paid into the project's wage account for a month's wages (e.g. the owner's 人工费)."""
+    if not may_record_deposit(by, project):
+        raise PermissionDenied(_("只有总承包单位可以登记专户到账"))
+    if amount <= 0:
+        raise ValidationError({"amount": _("金额必须大于零")})
+    deposit = WageDeposit(
+        project=project,
+        received_on=received_on,
+        for_month=for_month.replace(day=1),
+        amount=amount,
+        payer=payer.strip(),
+        reference=reference.strip(),
+        note=note.strip(),
+        recorded_by=by,
+    )
+    deposit.full_clean()
+    deposit.save()
+    audit.record_create(deposit)
+    return deposit

@@ -23,6 +23,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sheets/<uuid:public_id>/revise/", views.sheet_revise, name="sheet_revise"),
     path("lines/<uuid:public_id>/paper-signature/", views.line_paper_signature, name="line_paper_signature"),
     path("lines/<uuid:public_id>/answer/", views.line_answer, name="line_answer"),
+    path("warnings/", views.warnings_list, name="warnings"),
+    path("deposits/", views.deposit_list, name="deposit_list"),
     path("me/", views.my_pay, name="my_pay"),
     path("me/<uuid:public_id>/", views.my_line, name="my_line"),
     path("", include("realname.payroll.urls_exports")),

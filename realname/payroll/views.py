@@ -27,7 +27,7 @@ from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, require, scoped_get
 from realname.orgs.models import Project
 from realname.payroll import calc, selectors, services
-from realname.payroll.forms import DisputeForm, ItemForm, NoteForm, PeriodForm, PieceForm
+from realname.payroll.forms import DepositForm, DisputeForm, ItemForm, NoteForm, PeriodForm, PieceForm
 from realname.payroll.models import (
     LineStatus,
     PayItem,
@@ -475,4 +475,59 @@ def my_line(request: HttpRequest, public_id: UUID) -> HttpResponse:
             and line.status != LineStatus.CONFIRMED,
             "LineStatus": LineStatus,
         },
+    )
+
+
+# --- wage account and arrears warnings --------------------------------------------------------------------
+
+
+@login_required
+def warnings_list(request: HttpRequest) -> HttpResponse:
+    """Wage-arrears warnings (欠薪预警) of the projects in scope; open ones first."""
+    require(request, Perm.PAYROLL_VIEW)
+    warnings = selectors.visible_warnings(request.user)
+    project_code = request.GET.get("project", "").strip()
+    if project_code:
+        warnings = warnings.filter(project__code=project_code)
+    show_all = request.GET.get("all") == "1"
+    if not show_all:
+        warnings = warnings.filter(resolved_at__isnull=True)
+    return render(
+        request,
+        "payroll/warnings.html",
+        {
+            "page_obj": paginate(request, warnings.order_by("resolved_at", "-opened_at", "id")),
+            "project_code": project_code,
+            "show_all": show_all,
+        },
+    )
+
+
+@login_required
+def deposit_list(request: HttpRequest) -> HttpResponse:
+    """Money paid into the projects' wage accounts, and (for the general contractor) a form to record it."""
+    require(request, Perm.PAYROLL_VIEW)
+    user = _user(request)
+    projects = list(restrict(Project.objects.all(), user, Perm.PAYROLL_VIEW).order_by("code"))
+    recordable = Project.objects.filter(
+        pk__in=[p.pk for p in projects if services.may_record_deposit(user, p)]
+    )
+    form = DepositForm(request.POST or None, projects=recordable)
+    if request.method == "POST":
+        if not recordable.exists():
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_deposit(by=user, **data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, gettext("已登记专户到账"))
+                return redirect("payroll:deposit_list")
+    deposits = selectors.visible_deposits(user).order_by("-received_on", "-id")
+    return render(
+        request,
+        "payroll/deposits.html",
+        {"page_obj": paginate(request, deposits), "form": form, "can_record": recordable.exists()},
     )
