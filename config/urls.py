@@ -20,6 +20,7 @@ urlpatterns = [
     path("certificates/", include("realname.certificates.urls")),
     path("admission/", include("realname.admission.urls")),
     path("payroll/", include("realname.payroll.urls")),
+    path("bank/", include("realname.bank.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

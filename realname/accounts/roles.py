@@ -50,6 +50,7 @@ class Perm:
     PAYROLL_TEAM = "payroll.team"  # piece quantities (计件) and the team leader's confirmation of a sheet
     PAYROLL_APPROVE = "payroll.approve"  # the employer's and the general contractor's approval
     PAYROLL_CONFIRM = "payroll.confirm"  # a worker confirms or disputes their own pay line
+    BANK_PAY = "bank.pay"  # bank batches (代发): create, export, send, returns, re-issue
 
 
 _READ = {Perm.ORGS_VIEW, Perm.WORKERS_VIEW, Perm.ATTENDANCE_VIEW, Perm.TRAINING_VIEW, Perm.ADMISSION_VIEW}
@@ -80,6 +81,7 @@ _ADMIN = frozenset(
     | _ATTENDANCE_ADMIN
     | _SAFETY
     | _PAYROLL_ALL
+    | {Perm.BANK_PAY}
 )
 
 # The same permissions for a platform and a company administrator: what differs is the scope.
@@ -101,6 +103,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
         | _ATTENDANCE_ADMIN
         | _SAFETY
         | _PAYROLL_ALL
+        | {Perm.BANK_PAY}
     ),
     Role.LABOUR_MANAGER: frozenset(
         _READ
@@ -123,7 +126,7 @@ ROLE_PERMS: dict[str, frozenset[str]] = {
     Role.TEAM_LEADER: frozenset(
         _READ | {Perm.CORRECTION_REQUEST, Perm.TRAINING_RECORD, Perm.PAYROLL_VIEW, Perm.PAYROLL_TEAM}
     ),
-    Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT, Perm.PAYROLL_VIEW}),
+    Role.FINANCE: frozenset(_READ | {Perm.REVEAL_BANK, Perm.EXPORT, Perm.PAYROLL_VIEW, Perm.BANK_PAY}),
     Role.SAFETY_OFFICER: frozenset(_READ | _SAFETY | {Perm.BLACKLIST_MANAGE}),
     Role.SUPERVISOR: frozenset(_READ),
     Role.REGULATOR: frozenset(_READ | {Perm.EXPORT, Perm.PAYROLL_VIEW}),
