@@ -80,26 +80,31 @@ def day_groups(
     with connection.cursor() as cursor:
         cursor.execute(sql, [project_id, first, last])
         rows = cursor.fetchall()
-    year, month = first.year, first.month
+    # Day numbers → dates, once per month (a month of 10,000 workers names 300,000 days).
+    date_of = {
+        n: first + dt.timedelta(days=n - 1)
+        for n in range(1, 32)
+        if (first + dt.timedelta(days=n - 1)).month == first.month
+    }
     for employment_id, day_kind, unit_code, ot_kind, missing, regular, days, hours, overtime in rows:
         if employment_id in single_days:
             continue
         if whole:
             hours, overtime = Decimal(hours) / _HUNDRED, Decimal(overtime) / _HUNDRED
-        numbers = sorted(int(n) for n in days.split(","))
+        numbers = sorted(map(int, days.split(",")))
         groups[employment_id].append(
             calc.DayGroup(
-                dates=tuple(dt.date(year, month, n) for n in numbers),
-                day_kind=day_kind,
-                unit=_UNITS[unit_code],
-                hours=hours,
-                overtime_hours=overtime,
-                overtime_kind=ot_kind or "workday",
-                missing_punch=bool(missing),
+                tuple(map(date_of.__getitem__, numbers)),
+                day_kind,
+                _UNITS[unit_code],
+                hours,
+                overtime,
+                ot_kind or "workday",
+                missing == 1,
             )
         )
         keys[employment_id].append(
-            (day_kind, unit_code, ot_kind, bool(missing), regular, tuple(numbers), str(hours), str(overtime))
+            (day_kind, unit_code, ot_kind, missing, regular, tuple(numbers), str(hours), str(overtime))
         )
     if single_days:
         for row in DayRecord.objects.filter(
