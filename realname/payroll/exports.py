@@ -18,7 +18,7 @@ import io
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Final, Protocol
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -31,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
+from realname.bank.selectors import PaymentStatus, payment_status
 from realname.core import audit
 from realname.core.models import AuditAction
 from realname.payroll import calc
@@ -415,26 +416,9 @@ def export_sheet(*, sheet: PaySheet, lines: Sequence[PayLine]) -> tuple[bytes, s
 # --- the wage ledger (工资支付台账) ------------------------------------------------------------------------
 
 
-class PaymentLike(Protocol):
-    """What the bank app tells about one line's payment (realname.bank.selectors.payment_status)."""
-
-    @property
-    def state(self) -> str: ...
-    @property
-    def batch_reference(self) -> str: ...
-    @property
-    def paid_at(self) -> Any: ...
-    @property
-    def reason(self) -> str: ...
-
-
-def payments_of(line_ids: Collection[int]) -> Mapping[int, PaymentLike]:
-    """The bank's word on each line, or nothing where the bank app cannot answer yet."""
-    try:
-        from realname.bank.selectors import payment_status
-    except ImportError:  # the bank app's selector has not landed yet: no bank evidence, only signatures
-        return {}
-    return payment_status(list(line_ids))
+def payments_of(line_ids: Collection[int]) -> Mapping[int, PaymentStatus]:
+    """The bank's word on each line (lines never put in a batch are not in the result)."""
+    return payment_status(line_ids)
 
 
 def ledger_lines(period: PayPeriod, user: Any) -> QuerySet[PayLine]:
@@ -484,15 +468,11 @@ LEDGER_HEADERS: Final = (
 )
 
 
-def _paid_date(value: Any, tz: ZoneInfo) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return _local(value, tz).date()
-    if isinstance(value, dt.date):
-        return value
-    return None
+def _paid_date(value: dt.datetime | None, tz: ZoneInfo) -> dt.date | None:
+    return _local(value, tz).date() if value is not None else None
 
 
-def _evidence(line: PayLine, payment: PaymentLike | None, tz: ZoneInfo) -> tuple[str, dt.date | None]:
+def _evidence(line: PayLine, payment: PaymentStatus | None, tz: ZoneInfo) -> tuple[str, dt.date | None]:
     signed = confirmation_text(line, tz)
     if payment is None:
         return signed, None

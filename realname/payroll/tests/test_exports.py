@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from realname.bank import services as bank_services
+from realname.bank.selectors import PaymentStatus
+from realname.bank.tests.conftest import Bank, approve_a, approve_b, bank, return_csv  # noqa: F401 - fixture
+from realname.bank.tests.test_batches import line_for, row
 from realname.core.models import AuditEntry
 from realname.payroll import exports, services
 from realname.payroll.models import PayLine, PaySheet, SheetStatus
@@ -197,19 +202,12 @@ def test_drafts_and_superseded_sheets_stay_out_of_the_ledger(pay: Payroll) -> No
 def test_the_ledger_shows_the_banks_voucher_and_paid_date_when_paid(
     pay: Payroll, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    @dataclass(frozen=True)
-    class Paid:
-        state: str
-        batch_reference: str
-        paid_at: dt.datetime | None
-        reason: str
-
     _confirm_both(pay)
     lines = sorted(exports.ledger_lines(pay.period, pay.world.alice), key=lambda line: line.pk)
     paid_at = dt.datetime(2026, 11, 12, 3, 0, tzinfo=dt.UTC)  # 11:00 in Shanghai
     statuses = {
-        lines[0].pk: Paid("paid", "WB202611-001", paid_at, ""),
-        lines[1].pk: Paid("failed", "WB202611-001", None, "户名不符"),
+        lines[0].pk: PaymentStatus("paid", "WB202611-001", paid_at, ""),
+        lines[1].pk: PaymentStatus("failed", "WB202611-001", None, "户名不符"),
     }
     monkeypatch.setattr(exports, "payments_of", lambda ids: {k: v for k, v in statuses.items() if k in ids})
     rows = exports.ledger_rows(pay.period, lines)
@@ -217,6 +215,48 @@ def test_the_ledger_shows_the_banks_voucher_and_paid_date_when_paid(
     assert rows[0].evidence.startswith("银行代发 批次 WB202611-001，2026-11-12 发放成功\n手机确认")
     assert rows[1].pay_date == dt.date(2026, 11, 13) and not rows[1].paid
     assert "银行代发失败（批次 WB202611-001：户名不符）" in rows[1].evidence
+
+
+def test_a_real_bank_batch_is_the_ledgers_voucher_and_the_slips_payment(bank: Bank, client: Client) -> None:  # noqa: F811
+    pay = bank.pay
+    world, fred = pay.world, pay.fred
+    approve_a(bank)
+    approve_b(bank)
+    batch = bank_services.create_batch(sheets=[bank.sheet_a, bank.sheet_b], by=fred).batch
+    bank_services.export(batch=batch, fmt="xlsx", by=fred)
+    bank_services.mark_sent(batch=batch, by=fred, note="网银上传")
+    line_a, line_b = line_for(batch, world.worker_a.pk), line_for(batch, world.worker_b.pk)
+    line_d = line_for(batch, bank.emp_d.worker_id)
+    in_ledger = {line.worker.name: line for line in exports.ledger_lines(pay.period, world.alice)}
+    before = {r.name: r for r in exports.ledger_rows(pay.period, list(in_ledger.values()))}
+    assert before["张甲"].evidence.startswith("手机确认 2026-")
+    assert before["张甲"].evidence.endswith(f"\n已提交银行代发（批次 {batch.reference}），待银行回单")
+    assert not before["张甲"].paid and before["张甲"].pay_date == pay.period.pay_date
+    bank_services.import_return(
+        batch=batch,
+        data=return_csv([row(line_a, "成功"), row(line_b, "失败", "户名与账号不符"), row(line_d, "成功")]),
+        filename="回盘.csv",
+        by=fred,
+    )
+    line_a.refresh_from_db()
+    assert line_a.returned_at is not None
+    paid_on = timezone.localtime(line_a.returned_at, ZoneInfo("Asia/Shanghai")).date()
+    after = {r.name: r for r in exports.ledger_rows(pay.period, list(in_ledger.values()))}
+    assert after["张甲"].paid and after["张甲"].pay_date == paid_on
+    assert after["张甲"].evidence.startswith(
+        f"银行代发 批次 {batch.reference}，{paid_on:%Y-%m-%d} 发放成功\n手机确认"
+    )
+    assert after["王丁"].evidence.startswith(f"银行代发 批次 {batch.reference}")
+    assert after["李乙"].evidence.endswith(f"银行代发失败（批次 {batch.reference}：户名与账号不符）")
+    assert after["李乙"].pay_date == pay.period.pay_date and not after["李乙"].paid
+    as_(client, world.alice)
+    response = client.get(reverse("payroll:period_ledger_xlsx", args=[pay.period.public_id]))
+    rows = _rows(_sheet_ws(response.content))
+    voucher = {r[5]: (r[4], r[12]) for r in rows[4:] if isinstance(r[0], int)}
+    assert voucher["张甲"][0].date() == paid_on and batch.reference in voucher["张甲"][1]
+    as_(client, world.wendy)
+    slip = client.get(reverse("payroll:my_slip", args=[in_ledger["张甲"].public_id])).content.decode()
+    assert f"银行代发 批次 {batch.reference}，{paid_on:%Y-%m-%d} 发放成功" in slip
 
 
 def test_the_ledger_page_and_a_masked_download_audited(pay: Payroll, client: Client) -> None:
