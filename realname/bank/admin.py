@@ -3,10 +3,12 @@ checked by ``BankFileLayout.clean`` (layouts.build_layout) before it is saved.""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from realname.bank.models import BankFileLayout
+from realname.bank.models import BankBatch, BankBatchLine, BankFileLayout
 
 
 @admin.register(BankFileLayout)
@@ -31,3 +33,30 @@ class BankFileLayoutAdmin(admin.ModelAdmin):
             },
         ),
     )
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Batches are made and changed only through realname/bank/services.py; the admin only shows them."""
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(BankBatch)
+class BankBatchAdmin(_ReadOnly):
+    list_display = ("reference", "project", "kind", "status", "count", "total", "created_at")
+    list_filter = ("status", "kind")
+    search_fields = ("reference", "project__code")
+
+
+@admin.register(BankBatchLine)
+class BankBatchLineAdmin(_ReadOnly):
+    list_display = ("reference", "name", "card_number_masked", "amount", "status", "bank_reason")
+    list_filter = ("status",)
+    search_fields = ("reference", "name")

@@ -483,7 +483,9 @@ class ImportResult:
 
 
 def _flag(line: BankBatchLine, message: str, filename: str, **fields: object) -> None:
-    line.flags = [*line.flags, {"message": message, "file": filename, **fields}]
+    flag = {"message": message, "file": filename, **fields}
+    if flag not in line.flags:  # the same file uploaded again adds nothing
+        line.flags = [*line.flags, flag]
 
 
 @transaction.atomic

@@ -223,6 +223,8 @@ def test_a_return_books_paid_and_failed_and_flags_a_wrong_amount_without_paying_
     assert (status[line_d.pay_line_id].state, status[line_d.pay_line_id].reason) == ("failed", "账户已销户")
     # The same file again changes nothing; a later file that contradicts a booked answer is flagged.
     services.import_return(batch=batch, data=data, filename="回盘.csv", by=pay.fred)
+    line_b.refresh_from_db()
+    assert len(line_b.flags) == 1
     again = services.import_return(
         batch=batch, data=return_csv([row(line_a, "失败", "退票")]), filename="回盘2.csv", by=pay.fred
     )

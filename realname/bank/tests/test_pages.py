@@ -4,9 +4,12 @@ the return file upload with its match result, re-issue — and who may see or do
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from realname.bank.models import BankBatch, BatchLineStatus, BatchStatus
@@ -95,6 +98,27 @@ def test_a_return_file_over_5_mb_or_of_another_kind_is_refused(bank: Bank, clien
         reverse("bank:batch_return", args=[batch.public_id]), {"file": SimpleUploadedFile("r.pdf", b"%PDF")}
     ).content.decode()
     assert "回盘文件应为 .xlsx 或 .csv 文件" in page
+
+
+def test_the_list_page_takes_as_many_queries_for_three_batches_as_for_one(
+    bank: Bank, client: Client, django_assert_num_queries: Any
+) -> None:
+    from realname.bank import services
+
+    pay = bank.pay
+    approve_a(bank)
+    approve_b(bank)
+    services.create_batch(sheets=[bank.sheet_a], by=pay.fred)
+    as_(client, pay.fred)
+    client.get(reverse("bank:batch_list"))  # warm the per-request caches' code paths
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("bank:batch_list")).status_code == 200
+    first = services.create_batch(sheets=[bank.sheet_b], by=pay.fred).batch
+    services.cancel(batch=first, by=pay.fred, reason="重做")
+    services.create_batch(sheets=[bank.sheet_b], by=pay.fred)
+    with django_assert_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("bank:batch_list")).content.decode()
+    assert page.count("P1-202610-00") == 3
 
 
 def test_pages_are_scoped(bank: Bank, client: Client) -> None:
