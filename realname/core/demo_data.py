@@ -403,6 +403,9 @@ def build_demo(*, workers: int = 600, seed: int = 2026) -> DemoResult:
         result.punches, result.new_punches = attendance.punches, attendance.new
         result.notifications = run_warnings().notified.created
         result.admission = _seed_admission(list(projects.values()))
+        from realname.payroll.demo import seed_payroll
+
+        seed_payroll(demo1)
     return result
 
 
