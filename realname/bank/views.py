@@ -102,7 +102,12 @@ def batch_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "bank/batch_create.html",
-        {"form": form, "sheets": list(sheets), "project_code": project_code},
+        {
+            "form": form,
+            "sheets": list(sheets),
+            "selected": request.POST.getlist("sheets"),
+            "project_code": project_code,
+        },
     )
 
 

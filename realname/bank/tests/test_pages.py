@@ -152,3 +152,14 @@ def test_pages_are_scoped(bank: Bank, client: Client) -> None:
     assert client.get(detail).status_code == 200
     assert client.post(reverse("bank:batch_download", args=[batch.public_id, "csv"])).status_code == 403
     assert AuditEntry.objects.filter(action="export").count() == 0
+
+
+def test_a_refused_batch_shows_every_problem_and_keeps_the_choice(bank: Bank, client: Client) -> None:
+    approve_a(bank)
+    BankAccount.objects.filter(worker=bank.pay.world.worker_a).update(is_current=False)
+    as_(client, bank.pay.fred)
+    page = client.post(
+        reverse("bank:batch_create"), {"sheets": [str(bank.sheet_a.public_id)]}
+    ).content.decode()
+    assert "张甲：没有登记本人的工资卡" in page and " checked" in page
+    assert not BankBatch.objects.exists()
