@@ -25,6 +25,13 @@ KIND_LABELS: Final[dict[str, StrOrPromise]] = {
     "training.expiring": _("培训即将过期"),
     "admission.denied_at_gate": _("不准入人员刷卡"),
     "admission.changed": _("准入状态变化"),
+    "payroll.confirm": _("工资待确认"),
+    "payroll.disputed": _("工资异议"),
+    "payroll.arrears.funding_shortfall": _("欠薪预警：专户资金不足"),
+    "payroll.arrears.sheet_not_approved": _("欠薪预警：工资表未审核"),
+    "payroll.arrears.unpaid_worker": _("欠薪预警：有出勤未发放"),
+    "payroll.arrears.failed_not_reissued": _("欠薪预警：发放失败未补发"),
+    "payroll.arrears.below_minimum": _("欠薪预警：低于最低工资"),
 }
 
 
