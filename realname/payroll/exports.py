@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -451,20 +451,21 @@ class LedgerRow:
     paid: bool
 
 
+# Column titles (translated when written); the eleven items of Art. 15 plus 序号 and 班组.
 LEDGER_HEADERS: Final = (
-    "序号",
-    "用人单位名称",
-    "班组",
-    "支付周期",
-    "支付日期",
-    "姓名",
-    "身份证号码",
-    "联系方式",
-    "工作时间",
-    "应发工资项目及数额",
-    "代扣、代缴、扣除项目和数额",
-    "实发工资数额",
-    "银行代发工资凭证或者农民工签字",
+    gettext_noop("序号"),
+    gettext_noop("用人单位名称"),
+    gettext_noop("班组"),
+    gettext_noop("支付周期"),
+    gettext_noop("支付日期"),
+    gettext_noop("姓名"),
+    gettext_noop("身份证号码"),
+    gettext_noop("联系方式"),
+    gettext_noop("工作时间"),
+    gettext_noop("应发工资项目及数额"),
+    gettext_noop("代扣、代缴、扣除项目和数额"),
+    gettext_noop("实发工资数额"),
+    gettext_noop("银行代发工资凭证或者农民工签字"),
 )
 
 

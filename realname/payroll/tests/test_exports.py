@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -47,6 +49,16 @@ def _rows(ws: Worksheet) -> list[list[Any]]:
 
 def _find(rows: list[list[Any]], first: str) -> list[Any]:
     return next(r for r in rows if isinstance(r[0], str) and r[0].startswith(first))
+
+
+def _confirm_both_with_paper(pay: Payroll) -> None:
+    """Generate; every line of both sheets confirmed by a paper signature the preparers register."""
+    world = pay.world
+    services.generate(period=pay.period, by=world.alice)
+    for team, by in ((world.team_a, pay.tina), (world.team_b, world.bob)):
+        sheet = services.confirm_team(sheet=sheet_of(pay, team.pk), by=by, note="纸质")
+        for line in PayLine.objects.filter(sheet=sheet):
+            services.record_paper_signature(line=line, by=world.alice, note="纸质工资表本人签字")
 
 
 def _confirm_both(pay: Payroll) -> tuple[PaySheet, PaySheet]:
@@ -304,6 +316,36 @@ def test_a_subcontractor_ledger_holds_only_its_own_workers(pay: Payroll, client:
     rows = _rows(_sheet_ws(response.content))
     names = [r[5] for r in rows[4:] if isinstance(r[0], int)]
     assert names == ["李乙"] and rows[4][6] == pay.world.worker_b.id_number()
+
+
+def test_the_ledger_print_and_slip_pages_read_a_fixed_number_of_queries(pay: Payroll, client: Client) -> None:
+    world = pay.world
+    for name in ("周一", "吴二", "郑三"):
+        worker = make_worker(name, registered_by_company=world.company_b)
+        emp = employ(worker, world.sub_b, team=world.team_b)
+        worker_services.create_contract(
+            employment=emp, pay_type="daily", daily_rate=D("350"), period_type="1", start_date=emp.entry_date
+        )
+        for day in working_days()[:10]:
+            record_day(emp, day)
+    _confirm_both_with_paper(pay)
+    sheet_a, sheet_b = sheet_of(pay, world.team_a.pk), sheet_of(pay, world.team_b.pk)
+    assert (sheet_a.line_count, sheet_b.line_count) == (1, 4)
+    as_(client, world.alice)
+    counts = {}
+    for key, url in (
+        ("ledger", reverse("payroll:period_ledger", args=[pay.period.public_id])),
+        ("print_a", reverse("payroll:sheet_print", args=[sheet_a.public_id])),
+        ("print_b", reverse("payroll:sheet_print", args=[sheet_b.public_id])),
+        ("slips_a", reverse("payroll:sheet_slips", args=[sheet_a.public_id])),
+        ("slips_b", reverse("payroll:sheet_slips", args=[sheet_b.public_id])),
+    ):
+        client.get(url)  # warm the session and the user's memberships alike for each page
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts[key] = len(queries)
+    assert counts["print_a"] == counts["print_b"] and counts["slips_a"] == counts["slips_b"]
+    assert counts["ledger"] < 20, counts
 
 
 # --- pages: print, slips, scope ---------------------------------------------------------------------------
