@@ -380,10 +380,9 @@ def compute(
     groups: list[DayGroup] = []
     for d in days:
         g = DayGroup.of(d) if isinstance(d, Day) else d
-        inside = [x for x in g.dates if span_from <= x <= span_to]
-        if len(inside) == len(g.dates):
+        if span_from <= g.dates[0] and g.dates[-1] <= span_to:  # dates are in order
             groups.append(g)
-        elif inside:
+        elif any(span_from <= x <= span_to for x in g.dates):
             raise ValueError("a group of days straddles the employment's span: give single days")
     groups.sort(key=lambda g: g.dates)
 
@@ -398,11 +397,19 @@ def compute(
 
     ordered_terms = sorted(terms, key=lambda t: (t.start, t.ref))
     under: dict[str, list[DayGroup]] = {t.ref: [] for t in ordered_terms}
+    # The usual month: one contract covering the whole span owns every group.
+    whole = (
+        ordered_terms[0]
+        if len(ordered_terms) == 1 and ordered_terms[0].covers(span_from) and ordered_terms[0].covers(span_to)
+        else None
+    )
     for g in groups:
         if g.missing_punch:
             missing.extend(g.dates)
         # Terms cover a span of days: the group is theirs when they cover its first and its last day.
-        owner = next((t for t in ordered_terms if t.covers(g.dates[0]) and t.covers(g.dates[-1])), None)
+        owner = whole or next(
+            (t for t in ordered_terms if t.covers(g.dates[0]) and t.covers(g.dates[-1])), None
+        )
         if owner is not None:
             under[owner.ref].append(g)
         elif any(t.covers(x) for x in g.dates for t in ordered_terms):
@@ -603,8 +610,12 @@ def _monthly(
 def _overtime(t: Terms, mine: list[DayGroup]) -> list[Part]:
     base = t.hourly_base()
     out: list[Part] = []
+    by_kind: dict[str, list[DayGroup]] = {}
+    for g in mine:
+        if g.overtime_hours > 0:
+            by_kind.setdefault(g.overtime_kind, []).append(g)
     for kind in ("workday", "rest_day", "holiday"):
-        hit = [g for g in mine if g.overtime_hours > 0 and g.overtime_kind == kind]
+        hit = by_kind.get(kind)
         if not hit:
             continue
         hours = sum((g.overtime_hours for g in hit), ZERO)
