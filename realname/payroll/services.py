@@ -926,6 +926,14 @@ def revise(*, sheet: PaySheet, by: User, reason: str) -> PaySheet:
         raise PermissionDenied(_("您不能修订该工资表"))
     if not reason.strip():
         raise ValidationError({"reason": _("请写明修订原因")})
+    from realname.bank.selectors import payment_status
+
+    batched = payment_status(list(PayLine.objects.filter(sheet=sheet).values_list("pk", flat=True)))
+    if batched:
+        reference = next(iter(batched.values())).batch_reference
+        raise ValidationError(
+            _("该工资表已编入银行代发批次 %(batch)s；请先在代发页取消该批次，再修订") % {"batch": reference}
+        )
     _set_status(sheet, SheetStatus.SUPERSEDED)
     _step(sheet, Step.REVISED, by, note=reason.strip())
     new = PaySheet.objects.create(

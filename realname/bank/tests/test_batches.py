@@ -327,3 +327,19 @@ def test_the_database_refuses_to_delete_a_batch_or_its_lines(bank: Bank) -> None
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM bank_bankbatch WHERE id = %s", [batch.pk])
     assert BankBatch.objects.filter(pk=batch.pk).exists() and batch.lines.count() == 2
+
+
+def test_a_sheet_in_a_batch_is_not_revised_until_the_batch_is_cancelled(bank: Bank) -> None:
+    from realname.payroll import services as payroll
+    from realname.payroll.models import SheetStatus
+
+    pay = bank.pay
+    approve_a(bank)
+    batch = services.create_batch(sheets=[bank.sheet_a], by=pay.fred).batch
+    with pytest.raises(ValidationError, match=batch.reference):
+        payroll.revise(sheet=bank.sheet_a, by=pay.world.alice, reason="考勤更正")
+    bank.sheet_a.refresh_from_db()
+    assert bank.sheet_a.status == SheetStatus.GC_APPROVED
+    services.cancel(batch=batch, by=pay.fred, reason="需修订工资表")
+    new = payroll.revise(sheet=bank.sheet_a, by=pay.world.alice, reason="考勤更正")
+    assert new.revision == 2
