@@ -313,9 +313,7 @@ _TEMPLATES: dict[str, str] = {
     "unpaid_missing_punch": gettext_noop("以下工作日只有缺卡记录、没有工时，未计薪（可申请补卡）：{dates}"),
     "overtime_cap": gettext_noop("本月加班 {hours} 小时，超过法定上限 36 小时（劳动法第四十一条）"),
     "net_negative": gettext_noop("扣款 {deductions} 元超过应发 {gross} 元，实发为负"),
-    "below_minimum": gettext_noop(
-        "出勤 {days} 天的基本工资 {base} 元，折合月工资 {monthly} 元，低于当地最低工资 {minimum} 元"
-    ),
+    "below_minimum": gettext_noop("出勤 {days} 天，折合月工资 {monthly} 元，低于当地最低工资 {minimum} 元"),
     "piece_without_quantity": gettext_noop("计件合同有 {days} 天出勤，但本月没有录入计件数量"),
 }
 
@@ -391,11 +389,17 @@ def compute(
     no_terms: list[date] = []
     missing: list[date] = []
     units_total = ZERO
-    base_total = ZERO  # base pay for normal hours (for the minimum-wage comparison)
     hours_total = sum((g.hours for g in groups), ZERO)
     overtime_total = sum((g.overtime_hours for g in groups), ZERO)
 
     ordered_terms = sorted(terms, key=lambda t: (t.start, t.ref))
+    # Where contracts overlap (a raise entered as a new contract, the old one left open), the one that
+    # started last is in force: each date has one owner.
+    latest_first = ordered_terms[::-1]
+
+    def owner_of(day: date) -> Terms | None:
+        return next((t for t in latest_first if t.covers(day)), None)
+
     under: dict[str, list[DayGroup]] = {t.ref: [] for t in ordered_terms}
     # The usual month: one contract covering the whole span owns every group.
     whole = (
@@ -406,23 +410,27 @@ def compute(
     for g in groups:
         if g.missing_punch:
             missing.extend(g.dates)
-        # Terms cover a span of days: the group is theirs when they cover its first and its last day.
-        owner = whole or next(
-            (t for t in ordered_terms if t.covers(g.dates[0]) and t.covers(g.dates[-1])), None
-        )
+        owner = whole
+        if owner is None:
+            owners = {owner_of(x) for x in g.dates}
+            if len(owners) > 1:
+                raise ValueError("a group of days straddles two contracts' terms: give single days")
+            owner = owners.pop()
         if owner is not None:
             under[owner.ref].append(g)
-        elif any(t.covers(x) for x in g.dates for t in ordered_terms):
-            raise ValueError("a group of days straddles two contracts' terms: give single days")
         elif g.hours > 0:
             no_terms.extend(g.dates)
 
+    in_span = [d for d in sorted(month) if span_from <= d <= span_to]
+    came_to_work = any(g.unit > 0 and g.day_kind in WORKING_KINDS for g in groups)
+    monthly_salaries: list[Decimal] = []
+    other_base = ZERO  # base pay of daily, hourly and piece work, for the minimum-wage comparison
+    other_units = ZERO
     for t in ordered_terms:
-        lo = max(span_from, t.start)
-        hi = span_to if t.end is None else min(span_to, t.end)
-        if hi < lo:
-            continue
+        owned = in_span if whole is t else [d for d in in_span if owner_of(d) is t]
         mine = under[t.ref]
+        if not owned and not mine:
+            continue
         units = sum((g.units for g in mine if g.day_kind in WORKING_KINDS), ZERO)
         units_total += units
         if t.pay_type == "daily":
@@ -430,14 +438,19 @@ def compute(
         elif t.pay_type == "hourly":
             base = _hourly(t, mine)
         elif t.pay_type == "monthly":
-            base = _monthly(t, month, lo, hi, mine, first, last)
+            base = _monthly(t, month, owned, mine, first, last, came_to_work=came_to_work)
         else:
             base = None
             if units > 0 and not pieces:
                 warnings.append(Warning(code="piece_without_quantity", params={"days": _num(units)}))
         if base is not None:
             parts.append(base)
-            base_total += base.amount
+            if t.pay_type == "monthly":
+                if units > 0:
+                    monthly_salaries.append(t.rate)
+            else:
+                other_base += base.amount
+                other_units += units
         if t.pay_type != "piece":
             parts.extend(_overtime(t, mine))
 
@@ -463,7 +476,7 @@ def compute(
             )
         )
         if not p.overtime_kind:
-            base_total += amount
+            other_base += amount
 
     for it in items:
         parts.append(
@@ -492,15 +505,19 @@ def compute(
             Warning(code="net_negative", params={"gross": str(gross), "deductions": str(deductions)})
         )
     if minimum_monthly is not None and units_total > 0:
-        monthly_equivalent = fen(base_total / units_total * MONTHLY_PAY_DAYS)
-        if monthly_equivalent < minimum_monthly:
+        # A monthly salary is compared as it is; other pay by its day rate over 21.75 days (a full month).
+        below = [salary for salary in monthly_salaries if salary < minimum_monthly]
+        if other_units > 0:
+            equivalent = fen(other_base / other_units * MONTHLY_PAY_DAYS)
+            if equivalent < minimum_monthly:
+                below.append(equivalent)
+        if below:
             warnings.append(
                 Warning(
                     code="below_minimum",
                     params={
                         "days": _num(units_total),
-                        "base": str(fen(base_total)),
-                        "monthly": str(monthly_equivalent),
+                        "monthly": str(min(below)),
                         "minimum": str(minimum_monthly),
                     },
                 )
@@ -554,14 +571,17 @@ def _hourly(t: Terms, mine: list[DayGroup]) -> Part:
 def _monthly(
     t: Terms,
     month: Mapping[date, DayKind],
-    lo: date,
-    hi: date,
+    owned: list[date],
     mine: list[DayGroup],
     first: date,
     last: date,
+    *,
+    came_to_work: bool,
 ) -> Part:
+    """A salary over the dates these terms own. Statutory holidays count as days present when the worker
+    came to work at least one working day of the month; a month with no attendance pays nothing."""
     day_rate = t.rate / MONTHLY_PAY_DAYS
-    paid = [d for d in sorted(month) if lo <= d <= hi and month[d] in PAID_KINDS]
+    paid = [d for d in owned if month[d] in PAID_KINDS]
     unit_of: dict[date, Decimal] = {}
     for g in mine:
         if g.day_kind in WORKING_KINDS:
@@ -570,15 +590,18 @@ def _monthly(
     present = ZERO
     attended: list[date] = []
     for d in paid:
-        # a statutory holiday is paid as a day present; a working day by its attendance (none: absent)
-        unit = _ONE if month[d] == "holiday" else unit_of.get(d, ZERO)
+        unit = (_ONE if came_to_work else ZERO) if month[d] == "holiday" else unit_of.get(d, ZERO)
         present += unit
         if unit > 0:
             attended.append(d)
     absent = Decimal(len(paid)) - present
     day_rate_text = str(fen(day_rate))
-    if lo == first and hi == last:
-        amount = max(fen(t.rate - day_rate * absent), ZERO)
+    if owned and owned[0] == first and owned[-1] == last:
+        # 扣减法, but never less than the days present at the day rate (出勤法): many absences in a long
+        # month would otherwise leave a worker who came to work with nothing.
+        amount = min(max(fen(t.rate - day_rate * absent), fen(day_rate * present)), t.rate)
+        if not came_to_work:
+            amount = ZERO  # on the books all month, never at work: nothing is earned
         return Part(
             code="base.monthly",
             amount=amount,
@@ -590,6 +613,7 @@ def _monthly(
             params={"salary": str(t.rate), "absent": _num(absent), "day_rate": day_rate_text},
         )
     amount = min(fen(day_rate * present), t.rate)
+    lo, hi = (owned[0], owned[-1]) if owned else (first, first)
     return Part(
         code="base.monthly_partial",
         amount=amount,

@@ -118,8 +118,9 @@ def open_period(
 
 
 def preparable_participants(user: User | None, project: Project) -> QuerySet[Participant]:
-    """The participants of ``project`` whose pay sheets ``user`` may prepare: their own company's, or all
-    of them where the company is general contractor, owner or supervisor (realname.accounts.scope)."""
+    """The participants of ``project`` whose pay sheets ``user`` may prepare: their own company's (分包编制
+    工资支付表), or all of them where the company is the general contractor (its 劳资专管员 reviews and may
+    prepare every participant's, 条例 Art. 28). The owner and the supervisor see pay but do not prepare it."""
     qs = Participant.objects.filter(project=project)
     if user is None:
         return qs
@@ -127,10 +128,12 @@ def preparable_participants(user: User | None, project: Project) -> QuerySet[Par
         return qs
     if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_PREPARE).exists():
         return qs.none()
-    from realname.orgs.models import PROJECT_WIDE_ROLES
-
-    companies = {m.company_id for m in memberships(user) if m.company_id is not None}
-    wide = Participant.objects.filter(project=project, company_id__in=companies, role__in=PROJECT_WIDE_ROLES)
+    companies = {
+        m.company_id
+        for m in memberships(user)
+        if m.company_id is not None and role_has(m.role, Perm.PAYROLL_PREPARE)
+    }
+    wide = Participant.objects.filter(project=project, company_id__in=companies, role=GENERAL_CONTRACTOR)
     if wide.exists():
         return qs
     return qs.filter(company_id__in=companies)
@@ -289,8 +292,15 @@ def collect_inputs(
                 piece_unit=unit,
             )
         )
-    # Where the terms change within the month, each day is paid under its own: fetch single days.
-    changing = {e for e, ts in terms.items() if len(ts) > 1}
+    # Where the terms change within the employment's month (two contracts, or one that starts or ends
+    # inside it), each day is paid under its own: fetch single days for those employments.
+    changing = set()
+    for e, ts in terms.items():
+        emp = emps[e]
+        span_from = max(first, emp.entry_date)
+        span_to = last if emp.exit_date is None else min(last, emp.exit_date)
+        if len(ts) > 1 or not (ts[0].covers(span_from) and ts[0].covers(span_to)):
+            changing.add(e)
     days, day_keys = day_groups(project.pk, first, last, single_days=changing)
 
     pieces: dict[int, list[calc.Piece]] = defaultdict(list)
@@ -428,6 +438,72 @@ def generate(
     return result
 
 
+def _line_digest(e: _Emp, inputs: _Inputs) -> str:
+    """What a line is computed from, hashed: equal digests, equal lines."""
+    return _digest(
+        inputs.month_key,
+        e.entry_date,
+        e.exit_date,
+        inputs.minimum,
+        [(t.ref, t.pay_type, t.rate, t.start, t.end, t.full_day_hours) for t in inputs.terms.get(e.id, [])],
+        inputs.day_keys.get(e.id, ()),
+        [
+            (p.ref, p.description, p.unit, p.quantity, p.unit_price, p.overtime_kind)
+            for p in inputs.pieces.get(e.id, [])
+        ],
+        [(i.ref, i.direction, i.kind, i.amount, i.note) for i in inputs.items.get(e.id, [])],
+    )
+
+
+def stale_workers(sheet: PaySheet) -> list[str]:
+    """The workers whose line on ``sheet`` no longer matches its inputs (a late punch or 补卡, an addition
+    or deduction entered after the sheet was computed, a changed contract), or who should be on it and
+    are not. Empty when the sheet is what its inputs give today."""
+    emps, inputs = collect_inputs(sheet.period, participant_ids=[sheet.participant_id])
+    lines = {
+        employment_id: (digest, name)
+        for employment_id, digest, name in PayLine.objects.filter(sheet=sheet).values_list(
+            "employment_id", "inputs_digest", "worker__name"
+        )
+    }
+    names: list[str] = []
+    for e in emps.values():
+        if (e.team_id or 0) != sheet.team_key:
+            continue
+        line = lines.get(e.id)
+        if line is None:
+            has_anything = (
+                inputs.days.get(e.id)
+                or inputs.pieces.get(e.id)
+                or inputs.items.get(e.id)
+                or _has_monthly(inputs.terms.get(e.id, []))
+            )
+            if (
+                has_anything
+                and not PayLine.objects.filter(sheet__period=sheet.period, employment_id=e.id)
+                .exclude(sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED])
+                .exclude(sheet=sheet)
+                .exists()
+            ):
+                from realname.workers.models import Worker
+
+                names.append(
+                    Worker.objects.filter(pk=e.worker_id).values_list("name", flat=True).first() or ""
+                )
+        elif line[0] != _line_digest(e, inputs):
+            names.append(line[1])
+    return sorted(names)
+
+
+def _refuse_stale(sheet: PaySheet, action: str) -> None:
+    names = stale_workers(sheet)
+    if names:
+        raise ValidationError(
+            _("自上次计算以来，%(names)s 的考勤、增减项或合同有变化；请%(action)s")
+            % {"names": "、".join(names[:10]), "action": action}
+        )
+
+
 def _has_monthly(terms: Sequence[calc.Terms]) -> bool:
     return any(t.pay_type == "monthly" for t in terms)
 
@@ -487,16 +563,7 @@ def _write_lines(
         e_terms = inputs.terms.get(e.id, [])
         e_pieces = inputs.pieces.get(e.id, [])
         e_items = inputs.items.get(e.id, [])
-        digest = _digest(
-            inputs.month_key,
-            e.entry_date,
-            e.exit_date,
-            inputs.minimum,
-            [(t.ref, t.pay_type, t.rate, t.start, t.end, t.full_day_hours) for t in e_terms],
-            inputs.day_keys.get(e.id, ()),
-            [(p.ref, p.description, p.unit, p.quantity, p.unit_price, p.overtime_kind) for p in e_pieces],
-            [(i.ref, i.direction, i.kind, i.amount, i.note) for i in e_items],
-        )
+        digest = _line_digest(e, inputs)
         count += 1
         before = old.pop(e.id, None)
         if before is not None and before[2] == digest:
@@ -718,6 +785,7 @@ def confirm_team(*, sheet: PaySheet, by: User, note: str = "") -> PaySheet:
         raise ValidationError(_("只有草稿状态的工资表可以确认"))
     if sheet.line_count == 0:
         raise ValidationError(_("工资表没有任何明细"))
+    _refuse_stale(sheet, _("先重新计算草稿，核对后再确认"))
     own_team = sheet.team is not None and sheet.team.leader is not None and sheet.team.leader.user_id == by.pk
     if own_team and has_perm(by, Perm.PAYROLL_TEAM):
         pass
@@ -897,6 +965,7 @@ def approve_employer(*, sheet: PaySheet, by: User, note: str = "") -> PaySheet:
         raise ValidationError(_("工人全部确认后才能审核"))
     if not _is_employer(by, sheet):
         raise PermissionDenied(_("只有用工单位的负责人可以审核"))
+    _refuse_stale(sheet, _("退回草稿、重新计算后再审核"))
     _set_status(sheet, SheetStatus.EMPLOYER_APPROVED)
     _step(sheet, Step.EMPLOYER_APPROVED, by, note=note.strip())
     return sheet
@@ -910,6 +979,7 @@ def approve_gc(*, sheet: PaySheet, by: User, note: str = "") -> PaySheet:
         raise ValidationError(_("用工单位审核后才能由总承包单位审核"))
     if not _is_gc(by, sheet.project):
         raise PermissionDenied(_("只有总承包单位可以审核"))
+    _refuse_stale(sheet, _("退回草稿或修订为新版本、重新计算后再审核"))
     _set_status(sheet, SheetStatus.GC_APPROVED)
     _step(sheet, Step.GC_APPROVED, by, note=note.strip())
     return sheet

@@ -442,3 +442,57 @@ def test_grouped_days_pay_exactly_what_single_days_pay(case: dict[str, object]) 
     single = calc.compute(**{**case, "days": in_span})  # type: ignore[arg-type]
     grouped = calc.compute(**{**case, "days": calc.group_days(in_span)})  # type: ignore[arg-type]
     assert grouped == single
+
+
+def test_overlapping_contracts_pay_each_day_under_the_one_that_started_last() -> None:
+    # A raise entered as a new contract from 16 Oct, the old open-ended one left as it was.
+    terms = [daily("300", ref="old"), daily("350", start=oct_(16), ref="new")]
+    result = calc.compute(
+        month=MONTH, employed_from=OCT, employed_to=None, terms=terms, days=[worked(d.day) for d in WORKING]
+    )
+    old, new = [p for p in result.parts if p.code == "base.daily"]
+    assert (old.terms_ref, old.quantity, new.terms_ref, new.quantity) == ("old", D("7"), "new", D("11"))
+    monthly = [
+        Terms(ref="m1", pay_type="monthly", rate=D("6000"), start=date(2026, 1, 1)),
+        Terms(ref="m2", pay_type="monthly", rate=D("7000"), start=oct_(2)),
+    ]
+    result = calc.compute(
+        month=MONTH, employed_from=OCT, employed_to=None, terms=monthly, days=[worked(d.day) for d in WORKING]
+    )
+    first_, second = [p for p in result.parts if p.code.startswith("base.monthly")]
+    # m1 owns only 1 Oct (a holiday, paid as present): 6000 / 21.75; m2 owns the rest: 20 paid days, capped
+    assert first_.amount == D("275.86") and second.amount == D("6436.78")  # 20 × 7000 / 21.75
+
+
+def test_a_monthly_worker_never_at_work_earns_nothing_and_one_who_came_is_not_left_with_nothing() -> None:
+    terms = [Terms(ref="M", pay_type="monthly", rate=D("6000"), start=date(2026, 1, 1))]
+    idle = calc.compute(month=MONTH, employed_from=date(2026, 6, 1), employed_to=None, terms=terms, days=[])
+    assert idle.gross == D("0.00")
+    one = calc.compute(
+        month=MONTH, employed_from=date(2026, 6, 1), employed_to=None, terms=terms, days=[worked(8)]
+    )
+    # 21 paid days, 1 worked + 3 holidays present, 17 absent: 6000 − 17 × 275.86… = 1310.34
+    assert one.gross == D("1310.34")
+
+
+def test_a_monthly_salary_at_the_minimum_is_not_below_it_in_a_long_month() -> None:
+    terms = [Terms(ref="M", pay_type="monthly", rate=D("2690"), start=date(2026, 1, 1))]
+    result = calc.compute(
+        month=MONTH,
+        employed_from=OCT,
+        employed_to=None,
+        terms=terms,
+        days=[worked(d.day) for d in WORKING],
+        minimum_monthly=D("2690"),
+    )
+    assert "below_minimum" not in result.warning_codes()
+    lower = [Terms(ref="M", pay_type="monthly", rate=D("2500"), start=date(2026, 1, 1))]
+    result = calc.compute(
+        month=MONTH,
+        employed_from=OCT,
+        employed_to=None,
+        terms=lower,
+        days=[worked(d.day) for d in WORKING],
+        minimum_monthly=D("2690"),
+    )
+    assert result.warning_codes() == ("below_minimum",)

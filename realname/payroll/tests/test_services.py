@@ -348,3 +348,54 @@ def test_the_bank_marks_an_approved_sheet_sent_then_paid_or_partly_failed(pay: P
         Step.PARTLY_FAILED,
         Step.PAID,
     ]
+
+
+def test_a_contract_starting_mid_month_pays_from_its_start_without_failing(pay: Payroll) -> None:
+    from realname.workers import services as worker_services
+    from realname.workers.models import Contract
+
+    # worker_b's only contract now starts on 15 Oct (on site since March): the days before are unpaid, named
+    Contract.objects.filter(employment=pay.emp_b).update(start_date=dt.date(2026, 10, 15))
+    assert worker_services  # the contract was made through the service in the shared world
+    services.generate(period=pay.period, by=pay.world.alice)
+    line = line_of(sheet_of(pay, pay.world.team_b.pk), pay.emp_b.pk)
+    assert line.days == D("12")  # 15, 16, 19–23, 26–30
+    assert [w["code"] for w in line.warnings] == ["no_terms"]
+
+
+def test_inputs_or_attendance_changed_after_generation_stop_the_confirmation(pay: Payroll) -> None:
+    world = pay.world
+    services.generate(period=pay.period, by=world.alice)
+    sheet = sheet_of(pay, world.team_a.pk)
+    services.add_item(
+        period=pay.period,
+        employment=pay.emp_a,
+        by=world.alice,
+        direction="addition",
+        kind="allowance",
+        amount=D("200"),
+    )
+    with pytest.raises(ValidationError, match="张甲"):
+        services.confirm_team(sheet=sheet, by=pay.tina)
+    services.generate(period=pay.period, by=world.alice)
+    services.confirm_team(sheet=sheet, by=pay.tina)
+    services.confirm_line(line=line_of(sheet, pay.emp_a.pk), by=world.wendy)
+    record_day(pay.emp_a, dt.date(2026, 10, 24), "8")  # a Saturday's 补卡 approved late
+    with pytest.raises(ValidationError, match="张甲"):
+        services.approve_employer(sheet=sheet, by=world.alice)
+
+
+def test_the_owner_sees_pay_but_does_not_prepare_it(pay: Payroll) -> None:
+    from realname.orgs import services as org_services
+    from realname.testing import make_company, make_user
+
+    owner = make_company("丁房地产开发有限公司")
+    org_services.add_participant(project=pay.world.p1, company=owner, role="008")
+    olga = make_user("olga", "company_admin", "company", company=owner)
+    # only its own participation (no workers here), not the contractors' sheets
+    assert [p.company_id for p in services.preparable_participants(olga, pay.world.p1)] == [owner.pk]
+    assert services.generate(period=pay.period, by=olga).sheets_created == 0
+    assert not PaySheet.objects.exists()
+    assert restrict(PaySheet.objects.all(), olga, Perm.PAYROLL_VIEW).count() == 0  # nothing generated yet
+    services.generate(period=pay.period, by=pay.world.alice)
+    assert restrict(PaySheet.objects.all(), olga, Perm.PAYROLL_VIEW).count() == 2  # but sees them all
