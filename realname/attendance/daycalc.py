@@ -368,13 +368,7 @@ def _recompute_chunk(
                     if existing is not None:
                         stale.append(existing[0])
                     continue
-                result = day_rules.compute_day_rows(
-                    day,
-                    day_events,
-                    rules,
-                    tz,
-                    kinds[day],
-                )
+                result = day_rules.compute_day_rows(day, day_events, rules, tz, kinds[day])
                 if existing is None:
                     created += 1
                     copy_new(_new_row(employment, day, result, stamp, as_text=as_text))
