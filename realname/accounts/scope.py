@@ -103,6 +103,10 @@ FAMILIES: dict[str, Paths] = {
         team="employment__team",
         worker="employment__worker",
     ),
+    # A wage-arrears warning about one participant's people is seen like their sheets; one about the whole
+    # project (the wage account's funding) only project-wide (general contractor, owner, supervisor,
+    # regulators).
+    "payroll.ArrearsWarning": Paths(project="project", owner="participant__company", team="team"),
     "payroll.PieceQuantity": Paths(
         project="period__project",
         owner="employment__participant__company",

@@ -4,13 +4,14 @@ tells the people concerned once.
 For every project and each of the last two months with attendance (in the project's own time zone; a pay
 period is opened for a month that has attendance and none yet):
 
-* **before pay day** (from ``REALNAME_FUNDING_CHECK_DAYS`` days before it) — the month's expected labour
-  cost (``services.estimate``: attendance × contract rates plus entered inputs) against the money recorded
-  as paid into the wage account for that month (:class:`WageDeposit`, 条例 Art. 24/29): a shortfall warns
-  the general contractor and the owner;
+* **from ``REALNAME_FUNDING_CHECK_DAYS`` days before pay day** (and after it, until covered or paid) — the
+  month's expected labour cost (``services.estimate``: attendance × contract rates plus entered inputs)
+  against the money recorded as paid into the wage account for that month (:class:`WageDeposit`,
+  条例 Art. 24/29): a shortfall warns the general contractor and the owner;
 * **after pay day** —
   * every sheet of the period not approved by the general contractor (条例 Art. 31);
-  * every worker with attendance in the month and no paid line (no line, or a line not yet paid);
+  * every worker with attendance in the month and no paid line (no line, or a line on an approved sheet
+    not yet paid; a line on an unapproved sheet is covered by that sheet's warning);
   * every line the bank failed and that was not paid by a re-issue;
   * every line whose base pay for the days worked is below the regional minimum wage (calc's warning).
 
@@ -21,13 +22,14 @@ goes out when it opens (dedupe key = the warning). Regulators read the open warn
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +48,8 @@ from realname.payroll.models import (
     WageDeposit,
 )
 
+logger = logging.getLogger(__name__)
+
 OWNER = "008"  # 建设单位
 _APPROVED = (SheetStatus.GC_APPROVED, SheetStatus.SENT, SheetStatus.PAID, SheetStatus.PARTLY_FAILED)
 
@@ -59,6 +63,7 @@ class Found:
     worker_id: int | None = None
     sheet_id: int | None = None
     participant_id: int | None = None
+    team_id: int | None = None
 
 
 @dataclass
@@ -99,9 +104,15 @@ def findings(period: PayPeriod, today: dt.date) -> list[Found]:
     """What is wrong with ``period`` on ``today`` (the project's local date)."""
     found: list[Found] = []
     month_label = f"{period.month:%Y-%m}"
-    if today <= period.pay_date:
-        if (period.pay_date - today).days > settings.REALNAME_FUNDING_CHECK_DAYS:
-            return found  # too early: the month's labour cost is transferred within the month or after it
+    sheets = list(
+        PaySheet.objects.filter(period=period)
+        .exclude(status=SheetStatus.SUPERSEDED)
+        .select_related("participant__company", "team")
+    )
+    all_paid = bool(sheets) and all(s.status == SheetStatus.PAID for s in sheets)
+    # The funding from REALNAME_FUNDING_CHECK_DAYS before pay day on — and after it, until the money is
+    # there or every sheet is paid (a gap does not close because the day passed).
+    if (period.pay_date - today).days <= settings.REALNAME_FUNDING_CHECK_DAYS and not all_paid:
         expected = services.estimate(period)
         deposited = WageDeposit.objects.filter(project=period.project, for_month=period.month).aggregate(
             total=Sum("amount")
@@ -123,13 +134,9 @@ def findings(period: PayPeriod, today: dt.date) -> list[Found]:
                     },
                 )
             )
+    if today <= period.pay_date:
         return found
 
-    sheets = list(
-        PaySheet.objects.filter(period=period)
-        .exclude(status=SheetStatus.SUPERSEDED)
-        .select_related("participant__company", "team")
-    )
     for sheet in sheets:
         if sheet.status not in _APPROVED:
             found.append(
@@ -138,6 +145,7 @@ def findings(period: PayPeriod, today: dt.date) -> list[Found]:
                     subject=f"sheet:{sheet.pk}",
                     sheet_id=sheet.pk,
                     participant_id=sheet.participant_id,
+                    team_id=sheet.team_id,
                     amount=sheet.net,
                     message=_(
                         "%(company)s %(team)s 的 %(month)s 工资表到发薪日 %(day)s 仍未审核（%(status)s）"
@@ -163,22 +171,31 @@ def findings(period: PayPeriod, today: dt.date) -> list[Found]:
         DayRecord.objects.filter(
             project=period.project, work_date__gte=period.month, work_date__lte=last, hours__gt=0
         )
-        .values_list("employment_id", "worker_id", "employment__participant_id", "employment__worker__name")
+        .values_list(
+            "employment_id",
+            "worker_id",
+            "employment__participant_id",
+            "employment__team_id",
+            "employment__worker__name",
+        )
         .distinct()
     )
-    for employment_id, worker_id, participant_id, name in worked:
+    for employment_id, worker_id, participant_id, team_id, name in worked:
         line = by_employment.get(employment_id)
         state = states.get(line.pk, "not_sent") if line is not None else "none"
         if state in ("paid", "failed"):
             continue  # paid; failed lines are their own warning below
         if line is not None and line.net <= 0:
             continue  # nothing to pay (deductions ate it: the line carries its own warning)
+        if line is not None and line.sheet.status not in _APPROVED:
+            continue  # the unapproved sheet is the warning (one per sheet, not one per worker)
         found.append(
             Found(
                 kind=ArrearsKind.UNPAID_WORKER,
                 subject=f"employment:{employment_id}",
                 worker_id=worker_id,
                 participant_id=participant_id,
+                team_id=team_id,
                 amount=line.net if line is not None else None,
                 message=(
                     _("%(name)s %(month)s 有出勤，尚无工资表")
@@ -197,6 +214,7 @@ def findings(period: PayPeriod, today: dt.date) -> list[Found]:
                     worker_id=line.worker_id,
                     sheet_id=line.sheet_id,
                     participant_id=line.sheet.participant_id,
+                    team_id=line.sheet.team_id,
                     amount=line.net,
                     message=_("%(name)s %(month)s 工资银行发放失败，尚未补发")
                     % {"name": line.worker.name, "month": month_label},
@@ -215,6 +233,7 @@ def findings(period: PayPeriod, today: dt.date) -> list[Found]:
                     worker_id=line.worker_id,
                     sheet_id=line.sheet_id,
                     participant_id=line.sheet.participant_id,
+                    team_id=line.sheet.team_id,
                     amount=line.net,
                     message=f"{line.worker.name}：{text}",
                 )
@@ -293,6 +312,8 @@ def check_period(period: PayPeriod, *, today: dt.date, now: dt.datetime | None =
             subject=f.subject,
             worker_id=f.worker_id,
             sheet_id=f.sheet_id,
+            participant_id=f.participant_id,
+            team_id=f.team_id,
             amount=f.amount,
             message=f.message[:300],
             opened_at=now,
@@ -303,20 +324,42 @@ def check_period(period: PayPeriod, *, today: dt.date, now: dt.datetime | None =
 
 
 def check_all(*, now: dt.datetime | None = None, projects: Iterable[Project] | None = None) -> CheckResult:
-    """The daily check over every project (the ``payroll.arrears`` job)."""
+    """The periodic check over every project (the ``payroll.arrears`` job): the current and the previous
+    month, and any older period with an open warning or a sheet still at the bank. One project's failure is
+    logged and does not stop the others."""
     now = now or timezone.now()
     total = CheckResult()
     for project in projects if projects is not None else Project.objects.all():
-        today = _local_today(project, now)
-        for month in _months_to_check(project, today):
-            period = PayPeriod.objects.filter(project=project, month=month).first()
-            if period is None:
-                if not _has_attendance(project, month):
-                    continue
-                period = services.open_period(project=project, month=month, by=None)
-                total.periods_opened += 1
-            step = check_period(period, today=today, now=now)
-            total.opened += step.opened
-            total.resolved += step.resolved
-            total.still_open += step.still_open
+        try:
+            _check_project(project, now, total)
+        except Exception:
+            logger.exception("arrears check failed for project %s", project.code)
     return total
+
+
+def _check_project(project: Project, now: dt.datetime, total: CheckResult) -> None:
+    today = _local_today(project, now)
+    periods: dict[dt.date, PayPeriod] = {}
+    for month in _months_to_check(project, today):
+        period = PayPeriod.objects.filter(project=project, month=month).first()
+        if period is None:
+            if not _has_attendance(project, month):
+                continue
+            period = services.open_period(project=project, month=month, by=None)
+            total.periods_opened += 1
+        periods[month] = period
+    older = (
+        PayPeriod.objects.filter(project=project)
+        .exclude(month__in=list(periods))
+        .filter(
+            Q(arrears_warnings__resolved_at__isnull=True, arrears_warnings__isnull=False)
+            | Q(sheets__status__in=[SheetStatus.SENT, SheetStatus.PARTLY_FAILED])
+        )
+    )
+    for period in older.distinct():
+        periods[period.month] = period
+    for month in sorted(periods):
+        step = check_period(periods[month], today=today, now=now)
+        total.opened += step.opened
+        total.resolved += step.resolved
+        total.still_open += step.still_open

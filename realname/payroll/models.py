@@ -380,6 +380,11 @@ class ArrearsWarning(PublicModel):
         "workers.Worker", null=True, blank=True, on_delete=models.PROTECT, related_name="arrears_warnings"
     )
     sheet = models.ForeignKey(PaySheet, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Whose people it is about (none: the project's, e.g. the wage account's funding) — for who may see it.
+    participant = models.ForeignKey(
+        "orgs.Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    team = models.ForeignKey("orgs.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(_("涉及金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     message = models.CharField(_("说明"), max_length=300)
     opened_at = models.DateTimeField(_("首次发现"))

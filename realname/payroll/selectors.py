@@ -157,10 +157,12 @@ def own_lines(user: Any) -> QuerySet[PayLine]:
 
 
 def visible_warnings(user: Any) -> QuerySet[ArrearsWarning]:
-    """Wage-arrears warnings of the projects the user may see pay of (project-wide: every warning of the
-    project is the general contractor's and the regulator's business)."""
-    projects = restrict(Project.objects.all(), user, Perm.PAYROLL_VIEW)
-    return ArrearsWarning.objects.filter(project__in=projects).select_related("project", "period", "worker")
+    """Wage-arrears warnings the user may see: all of a project's for the general contractor, the owner, the
+    supervisor and the region's regulator; a subcontractor only those about its own people; a team leader
+    only their team's (realname.accounts.scope, family ``payroll.ArrearsWarning``)."""
+    return restrict(ArrearsWarning.objects.all(), user, Perm.PAYROLL_VIEW).select_related(
+        "project", "period", "worker"
+    )
 
 
 def visible_deposits(user: Any) -> QuerySet[WageDeposit]:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from realname.notifications.models import Notification
 from realname.orgs import services as org_services
-from realname.payroll import arrears, services
+from realname.payroll import arrears, selectors, services
 from realname.payroll.models import ArrearsKind, ArrearsWarning, MinimumWage, PaySheet, WageDeposit
 from realname.payroll.tests.conftest import OCT, Payroll, record_day
 from realname.testing import make_company, make_user
@@ -91,17 +91,68 @@ def test_after_pay_day_unapproved_sheets_and_unpaid_workers_warn(pay: Payroll) -
     services.generate(period=pay.period, by=world.alice)
     arrears.check_period(pay.period, today=AFTER)
     sheets = {s.team_id: s for s in PaySheet.objects.filter(period=pay.period)}
+    # the unapproved sheets are the warning (not one per worker on them); no money arrived for October
     assert kinds(pay) == sorted(
         [
+            (ArrearsKind.FUNDING_SHORTFALL, "project"),
             (ArrearsKind.SHEET_NOT_APPROVED, f"sheet:{sheets[world.team_a.pk].pk}"),
             (ArrearsKind.SHEET_NOT_APPROVED, f"sheet:{sheets[world.team_b.pk].pk}"),
-            (ArrearsKind.UNPAID_WORKER, f"employment:{pay.emp_a.pk}"),
-            (ArrearsKind.UNPAID_WORKER, f"employment:{pay.emp_b.pk}"),
         ]
     )
-    # the subcontractor hears about its own people; the general contractor about everyone
-    bob_told = Notification.objects.filter(recipient=world.bob).values_list("kind", flat=True)
-    assert sorted(bob_told) == ["payroll.arrears.sheet_not_approved", "payroll.arrears.unpaid_worker"]
+    # the subcontractor hears about its own sheet, not the project's funding
+    assert list(Notification.objects.filter(recipient=world.bob).values_list("kind", flat=True)) == [
+        "payroll.arrears.sheet_not_approved"
+    ]
+    # and sees only its own warnings; the general contractor all of them; a team leader their team's
+    visible = selectors.visible_warnings
+    assert visible(world.bob).count() == 1
+    assert visible(world.alice).count() == 3
+    assert [w.subject for w in visible(pay.tina)] == [f"sheet:{sheets[world.team_a.pk].pk}"]
+
+
+def test_an_approved_sheet_not_paid_after_pay_day_names_its_workers(pay: Payroll) -> None:
+    from realname.payroll.tests.test_services import _through_team, line_of
+
+    world = pay.world
+    sheet = _through_team(pay)
+    services.confirm_line(line=line_of(sheet, pay.emp_a.pk), by=world.wendy)
+    services.approve_employer(sheet=sheet, by=world.alice)
+    services.approve_gc(sheet=sheet, by=world.alice)
+    arrears.check_period(pay.period, today=AFTER)
+    unpaid = ArrearsWarning.objects.filter(kind=ArrearsKind.UNPAID_WORKER, resolved_at__isnull=True)
+    assert [(w.worker_id, w.message) for w in unpaid] == [(world.worker_a.pk, "张甲 2026-10 工资未发放")]
+
+
+def test_the_funding_gap_stays_open_after_pay_day_until_the_money_arrives(pay: Payroll) -> None:
+    arrears.check_period(pay.period, today=BEFORE)
+    arrears.check_period(pay.period, today=AFTER)
+    assert ArrearsWarning.objects.get(kind=ArrearsKind.FUNDING_SHORTFALL).resolved_at is None
+    services.record_deposit(
+        project=pay.world.p1,
+        by=pay.world.alice,
+        received_on=AFTER,
+        for_month=OCT,
+        amount=D("13680"),
+        payer="丁",
+    )
+    arrears.check_period(pay.period, today=AFTER)
+    assert ArrearsWarning.objects.get(kind=ArrearsKind.FUNDING_SHORTFALL).resolved_at is not None
+
+
+def test_older_periods_with_open_warnings_are_checked_until_they_close(pay: Payroll) -> None:
+    arrears.check_period(pay.period, today=AFTER)
+    assert ArrearsWarning.objects.filter(period=pay.period, resolved_at__isnull=True).exists()
+    later = dt.datetime(2027, 1, 20, 12, tzinfo=dt.UTC)  # October is no longer "last month"
+    services.record_deposit(
+        project=pay.world.p1,
+        by=pay.world.alice,
+        received_on=AFTER,
+        for_month=OCT,
+        amount=D("13680"),
+        payer="丁",
+    )
+    arrears.check_all(now=later, projects=[pay.world.p1])
+    assert ArrearsWarning.objects.get(kind=ArrearsKind.FUNDING_SHORTFALL).resolved_at is not None
 
 
 def test_a_worker_with_attendance_and_no_sheet_at_all_is_unpaid(pay: Payroll) -> None:
@@ -135,17 +186,19 @@ def test_the_daily_job_opens_a_period_for_a_month_with_attendance(pay: Payroll) 
 def test_regulators_read_the_warnings_of_their_region_through_the_api(pay: Payroll, client: Client) -> None:
     arrears.check_period(pay.period, today=AFTER)
     client.force_login(pay.world.reggie)
-    body = client.get("/api/v1/payroll/warnings?project=P1").json()
+    body = client.get("/api/v1/payroll/warnings?project=P1&kind=unpaid_worker").json()
     assert body["count"] == 2
     assert {item["kind"] for item in body["items"]} == {"unpaid_worker"}
     assert body["items"][0]["kind_label"] == "有出勤未发放"
     client.force_login(pay.world.charlie)  # another region's company: nothing of P1
     assert client.get("/api/v1/payroll/warnings?project=P1").json()["count"] == 0
+    client.force_login(pay.world.reggie)
+    assert client.get("/api/v1/payroll/warnings?project=P1").json()["count"] == 3  # with the funding gap
     client.force_login(pay.world.alice)
     page = client.get(reverse("payroll:warnings")).content.decode()
     assert "有出勤未发放" in page and "尚无工资表" in page
     home = client.get(reverse("core:home")).content.decode()
-    assert "2 条未解除的欠薪预警" in home
+    assert "3 条未解除的欠薪预警" in home
 
 
 def test_the_api_reads_sheets_and_explained_lines(pay: Payroll, client: Client) -> None:
