@@ -445,15 +445,25 @@ def mark_sent(*, batch: BankBatch, by: User, note: str = "") -> BankBatch:
 
 
 @transaction.atomic
-def cancel(*, batch: BankBatch, by: User, reason: str) -> BankBatch:
+def cancel(*, batch: BankBatch, by: User, reason: str, not_at_bank: bool = False) -> BankBatch:
     """Void a batch that never reached the bank (made by mistake, wrong format): it and its lines stay on
-    record, marked cancelled, and its pay lines may go into a new batch."""
+    record, marked cancelled, and its pay lines may go into a new batch. Once its file was downloaded, the
+    file may already be in the online bank: cancelling then needs ``not_at_bank`` — the person's statement
+    that the file was not submitted (kept in the audit note) — or a second batch could pay the same wages."""
     batch = _lock(batch)
     _require_payer(by, batch.project)
     if batch.status not in (BatchStatus.PREPARED, BatchStatus.EXPORTED):
         raise ValidationError(_("已提交银行的批次不能作废"))
     if not reason.strip():
         raise ValidationError({"reason": _("请写明作废原因")})
+    if batch.status == BatchStatus.EXPORTED and not not_at_bank:
+        raise ValidationError(
+            _(
+                "该批次文件已下载，可能已提交网银：请先核实银行没有收到或没有执行该文件，勾选确认后再作废，以免重复发放"
+            )
+        )
+    if batch.status == BatchStatus.EXPORTED:
+        reason = f"{reason.strip()}（确认：文件未提交银行）"
     batch.lines.update(status=BatchLineStatus.CANCELLED, updated_at=timezone.now())
     if batch.kind == BatchKind.REISSUE:  # the failed originals may be re-issued again
         BankBatchLine.objects.filter(reissued_by__batch=batch).update(reissued_by=None)

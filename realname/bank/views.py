@@ -223,7 +223,9 @@ def batch_cancel(request: HttpRequest, public_id: UUID) -> HttpResponse:
     form = ReasonForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.cancel(batch=batch, by=_user(request), reason=reason)
+        services.cancel(
+            batch=batch, by=_user(request), reason=reason, not_at_bank=request.POST.get("not_at_bank") == "1"
+        )
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -343,3 +343,15 @@ def test_a_sheet_in_a_batch_is_not_revised_until_the_batch_is_cancelled(bank: Ba
     services.cancel(batch=batch, by=pay.fred, reason="需修订工资表")
     new = payroll.revise(sheet=bank.sheet_a, by=pay.world.alice, reason="考勤更正")
     assert new.revision == 2
+
+
+def test_a_downloaded_batch_is_cancelled_only_on_the_statement_that_the_bank_never_got_it(bank: Bank) -> None:
+    pay = bank.pay
+    approve_a(bank)
+    batch = services.create_batch(sheets=[bank.sheet_a], by=pay.fred).batch
+    services.export(batch=batch, fmt="csv", by=pay.fred)
+    with pytest.raises(ValidationError, match="重复发放"):
+        services.cancel(batch=batch, by=pay.fred, reason="格式不对")
+    services.cancel(batch=batch, by=pay.fred, reason="格式不对", not_at_bank=True)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.CANCELLED
