@@ -98,6 +98,7 @@ def test_the_default_schedule_has_every_job() -> None:
         "training.retakes",
         "admission.refresh",
         "safety.warnings",
+        "payroll.arrears",
     ]
 
 

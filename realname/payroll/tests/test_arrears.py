@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -216,3 +217,14 @@ def test_the_api_reads_sheets_and_explained_lines(pay: Payroll, client: Client) 
     client.force_login(pay.world.wendy)
     mine = client.get("/api/v1/payroll/my-lines").json()["items"]
     assert [m["net"] for m in mine] == ["6840.00"]
+
+
+def test_the_worker_job_runs_the_check(pay: Payroll, monkeypatch: pytest.MonkeyPatch) -> None:
+    from realname.core import jobs
+
+    monkeypatch.setattr(arrears.timezone, "now", lambda: dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC))
+    (job,) = [j for j in jobs.default_jobs() if j.name == "payroll.arrears"]
+    summary = job.run()  # after October's pay day, nothing paid
+    assert "arrears warnings opened" in summary
+    assert ArrearsWarning.objects.filter(period=pay.period, resolved_at__isnull=True).exists()
+    assert job.run() == ""  # the same again: nothing new
