@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from realname.core import db_triggers
+
 TABLES = ("bank_bankbatch", "bank_bankbatchline", "bank_bankreturnfile")
 
 INSTALL = {
@@ -43,12 +45,8 @@ UNINSTALL = {
 
 
 def install(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in INSTALL.get(connection.vendor, []):
-            cursor.execute(sql)
+    db_triggers.run(connection, INSTALL)
 
 
 def uninstall(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in UNINSTALL.get(connection.vendor, []):
-            cursor.execute(sql)
+    db_triggers.run(connection, UNINSTALL)

@@ -10,6 +10,7 @@ triggers; such a migration must call :func:`install` again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 INSTALL = {
@@ -43,13 +44,17 @@ UNINSTALL = {
 }
 
 
-def install(connection: Any) -> None:
+def run(connection: Any, statements: Mapping[str, list[str]]) -> None:
+    """Execute the statements given for this connection's database (the other apps' triggers use it too:
+    realname/payroll/db_triggers.py, realname/bank/db_triggers.py)."""
     with connection.cursor() as cursor:
-        for sql in INSTALL.get(connection.vendor, []):
+        for sql in statements.get(connection.vendor, []):
             cursor.execute(sql)
+
+
+def install(connection: Any) -> None:
+    run(connection, INSTALL)
 
 
 def uninstall(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in UNINSTALL.get(connection.vendor, []):
-            cursor.execute(sql)
+    run(connection, UNINSTALL)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from realname.core import db_triggers
 from realname.payroll.models import LOCKED_STATUSES
 
 _LOCKED = ", ".join(f"'{s}'" for s in sorted(str(s) for s in LOCKED_STATUSES))
@@ -72,12 +73,8 @@ UNINSTALL = {
 
 
 def install(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in INSTALL.get(connection.vendor, []):
-            cursor.execute(sql)
+    db_triggers.run(connection, INSTALL)
 
 
 def uninstall(connection: Any) -> None:
-    with connection.cursor() as cursor:
-        for sql in UNINSTALL.get(connection.vendor, []):
-            cursor.execute(sql)
+    db_triggers.run(connection, UNINSTALL)

@@ -151,3 +151,28 @@ def test_inputs_page_enters_deductions_and_piece_quantities(pay: Payroll, client
     client.post(reverse("payroll:period_generate", args=[pay.period.public_id]))
     line = PayLine.objects.get(employment=pay.emp_a)
     assert str(line.net) == "6640.00"  # 6840 + 3 × 20 − 260
+
+
+def test_a_paper_signature_is_recorded_from_the_sheet_page_only_with_its_basis(
+    pay: Payroll, client: Client
+) -> None:
+    from realname.payroll import services
+
+    world = pay.world
+    services.generate(period=pay.period, by=world.bob)
+    sheet = PaySheet.objects.get(period=pay.period, team=world.team_b)
+    services.confirm_team(sheet=sheet, by=world.bob, note="班组长已在纸质工资表签字")
+    line = PayLine.objects.get(sheet=sheet)
+    as_(client, world.bob)
+    url = reverse("payroll:line_paper_signature", args=[line.public_id])
+    refused = client.post(url, {"note": ""}, follow=True).content.decode()
+    assert "请写明签字的依据" in refused
+    line.refresh_from_db()
+    assert line.status == LineStatus.PENDING
+    client.post(url, {"note": "纸质工资表第1页本人签字"})
+    line.refresh_from_db()
+    assert (line.status, line.confirm_via, line.confirm_note) == (
+        LineStatus.CONFIRMED,
+        "paper",
+        "纸质工资表第1页本人签字",
+    )
