@@ -10,8 +10,8 @@ inserted with bulk_create (setup, not measured). Then times, each the best of R 
   the D dates for every employment on site: shards of 500 employments handed out to ``--jobs`` processes
   (default 2, this machine's cores) as they come free, each shard ``daycalc.recompute_project_days`` in its
   own transaction (rules, holiday calendar, employment locks, events read, ``compute_day`` per worker and
-  day, new rows streamed into a COPY while the next days are computed), with the DayRecords emptied before
-  each run, so every day is written;
+  day, new rows streamed into a COPY while the next days are computed), with the DayRecords emptied
+  before each run (``TRUNCATE``: see ``bench.import_workers.empty_tables``), so every day is written;
 * **one process** — the same in one process and one transaction (``recompute_project_days`` itself, the
   path the rules page takes), for comparison;
 * **aggregate** — the floor: one GROUP BY (employment, local date) with min/max/count of the same events,
@@ -31,7 +31,7 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.import_workers import drop_database, prepare_database, setup_django
+from bench.import_workers import drop_database, empty_tables, prepare_database, setup_django
 from bench.ingest import FIRST_DAY, _quiet, build_site, punch_times
 
 TARGET_SECONDS = 20
@@ -139,11 +139,11 @@ def run(workers: int, days: int, runs: int, jobs: int) -> dict[str, Any]:
             times, serial_times = [], []
             result = None
             for _ in range(runs):
-                DayRecord.objects.all().delete()
+                empty_tables(DayRecord)
                 took, serial = recompute(project, dates, 1)
                 serial_times.append(took)
                 print(f"  recompute, one process: {took:.2f}s ({serial})", flush=True)
-                DayRecord.objects.all().delete()
+                empty_tables(DayRecord)
                 took, result = recompute(project, dates, jobs)
                 times.append(took)
                 print(f"  recompute, {jobs} processes: {took:.2f}s ({result})", flush=True)

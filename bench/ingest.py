@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bench.import_workers import drop_database, prepare_database, setup_django
+from bench.import_workers import drop_database, empty_tables, prepare_database, setup_django
 
 TARGET_RATIO = 1 / 3
 TARGET_PG_RATE = 20_000
@@ -186,12 +186,8 @@ def _empty_event_tables() -> None:
     from realname.attendance.models import AccessEvent, Device
     from realname.ledger.models import Checkpoint, LedgerLeaf, LedgerState
 
-    DayRecord.objects.all().delete()
+    empty_tables(DayRecord, LedgerLeaf, Checkpoint, LedgerState, AccessEvent)
     DayQueue.objects.update(done_size=0)
-    LedgerLeaf.objects.all().delete()
-    Checkpoint.objects.all().delete()
-    LedgerState.objects.all().delete()
-    AccessEvent.objects.all()._raw_delete(AccessEvent.objects.db)
     Device.objects.update(last_seen_at=None, clock_skew_seconds=None)
 
 
@@ -377,8 +373,7 @@ def run(events: int, workers: int, runs: int, jobs: int = 2) -> dict[str, Any]:
             )
 
             def reset_plain() -> None:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"DELETE FROM {connection.ops.quote_name(plain._meta.db_table)}")  # noqa: S608
+                empty_tables(plain)
 
             plain_times = best(
                 "plain INSERT", runs, lambda: time_plain(plain._meta.db_table, columns, rows), reset_plain

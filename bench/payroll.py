@@ -31,7 +31,7 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from bench.import_workers import drop_database, prepare_database, setup_django
+from bench.import_workers import drop_database, empty_tables, prepare_database, setup_django
 from bench.ingest import _quiet, build_site
 
 TARGET_SECONDS = 10.0
@@ -172,9 +172,7 @@ def aggregate(project: Any) -> tuple[float, int]:
 def empty_sheets() -> None:
     from realname.payroll.models import PayLine, PaySheet, SheetStep
 
-    SheetStep.objects.all().delete()
-    PayLine.objects.all().delete()
-    PaySheet.objects.all().delete()
+    empty_tables(SheetStep, PayLine, PaySheet)
 
 
 def generate(period: Any) -> tuple[float, Any]:

@@ -152,9 +152,12 @@ class HolidayOverride(models.Model):
 class DayRecord(models.Model):
     """One worker's attendance on one work day (日考勤), derived from their punches, with the reasons."""
 
-    # The project and worker repeat the employment's (denormalised for the pages' filters). Only the
-    # employment is a database foreign key: PostgreSQL checks each key row by row at commit, and for a month
-    # of days the two repeated checks cost a third of storing the row. The ORM still cascades deletes.
+    # The project and worker repeat the employment's (denormalised for the pages' filters). None of the
+    # three is a database foreign key, like the event table's (docs/performance.md, "Hot tables without
+    # foreign keys"): PostgreSQL checks each key row by row at commit, and for a month of days the three
+    # checks cost about two fifths of storing the row. Every writer takes the employment's row lock
+    # (SELECT … FOR UPDATE) before it writes its days, so the employment exists when they are stored; a
+    # DayRecord is derived data, recomputed from the punches; and the ORM still cascades deletes.
     # No single-column index where the composite ones start with the column (project × date, the unique
     # employment × date), and none on the worker.
     project = models.ForeignKey(
@@ -165,7 +168,11 @@ class DayRecord(models.Model):
         db_index=False,
     )
     employment = models.ForeignKey(
-        "workers.Employment", on_delete=models.CASCADE, related_name="day_records", db_index=False
+        "workers.Employment",
+        on_delete=models.CASCADE,
+        related_name="day_records",
+        db_constraint=False,
+        db_index=False,  # the unique (employment, work date) constraint starts with it
     )
     worker = models.ForeignKey(
         "workers.Worker",
