@@ -184,9 +184,11 @@ def _plain_model() -> Any:
 def _empty_event_tables() -> None:
     from realname.attendance.days import DayQueue, DayRecord
     from realname.attendance.models import AccessEvent, Device
+    from realname.attendance.models_corrections import CorrectionRequest
     from realname.ledger.models import Checkpoint, LedgerLeaf, LedgerState
 
-    empty_tables(DayRecord, LedgerLeaf, Checkpoint, LedgerState, AccessEvent)
+    # Correction requests point at events (empty here; PostgreSQL truncates them together).
+    empty_tables(DayRecord, LedgerLeaf, Checkpoint, LedgerState, CorrectionRequest, AccessEvent)
     DayQueue.objects.update(done_size=0)
     Device.objects.update(last_seen_at=None, clock_skew_seconds=None)
 
