@@ -170,9 +170,11 @@ def aggregate(project: Any) -> tuple[float, int]:
 
 
 def empty_sheets() -> None:
-    from realname.payroll.models import PayLine, PaySheet, SheetStep
+    from realname.bank.models import BankBatchLine
+    from realname.payroll.models import ArrearsWarning, PayLine, PaySheet, SheetStep
 
-    empty_tables(SheetStep, PayLine, PaySheet)
+    # Bank lines and warnings point at lines and sheets (none here; PostgreSQL truncates them together).
+    empty_tables(SheetStep, BankBatchLine, ArrearsWarning, PayLine, PaySheet)
 
 
 def generate(period: Any) -> tuple[float, Any]:
