@@ -14,6 +14,7 @@ Rules, per membership (a user's memberships are OR-ed):
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -280,6 +281,51 @@ def _audit_q(user: User, perm: str, granting: list[Membership]) -> Q | None:
             q |= Q(company_id=m.company_id)
         parts.append(q)
     return _any_of(parts)
+
+
+def companies_on_project(
+    user: User | Any, perm: str, project: Any, *, excluding_roles: Collection[str] = ()
+) -> set[int]:
+    """The companies through which ``user`` holds ``perm`` on ``project``: each from one membership that
+    grants ``perm``, is of that company and whose own scope reaches the project. A right that depends on
+    the company's part in the project (the general contractor's, the employer's) must come from such a
+    membership: never the company of one membership paired with the project scope of another, which would
+    let someone who works for a subcontractor on this project act here as their other employer, the
+    general contractor, whose membership is scoped to other projects."""
+    from realname.orgs.models import Project
+
+    paths = FAMILIES["orgs.Project"]
+    return {
+        m.company_id
+        for m in _granting(user, perm)
+        if m.company_id is not None
+        and m.role not in excluding_roles
+        and Project.objects.filter(_family_q(m, user, paths), pk=project.pk).exists()
+    }
+
+
+def company_role_projects(user: User | Any, perm: str, participant_role: str) -> models.QuerySet[Any]:
+    """The projects on which ``user`` holds ``perm`` through a company that takes part in the project as
+    ``participant_role`` (e.g. the general contractor), membership by membership as in
+    :func:`companies_on_project`; every project for a platform grant."""
+    from realname.orgs.models import Participant, Project
+
+    if is_platform(user, perm):
+        return Project.objects.all()
+    paths = FAMILIES["orgs.Project"]
+    q = _any_of(
+        [
+            _family_q(m, user, paths)
+            & Q(
+                pk__in=Participant.objects.filter(company_id=m.company_id, role=participant_role).values(
+                    "project_id"
+                )
+            )
+            for m in _granting(user, perm)
+            if m.company_id is not None
+        ]
+    )
+    return Project.objects.none() if q is None else Project.objects.filter(q)
 
 
 def restrict(qs: models.QuerySet[M], user: User | Any, perm: str) -> models.QuerySet[M]:

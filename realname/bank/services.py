@@ -30,8 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from realname.accounts.models import User
-from realname.accounts.roles import Perm, role_has
-from realname.accounts.scope import is_platform, memberships, restrict
+from realname.accounts.roles import Perm
+from realname.accounts.scope import company_role_projects
 from realname.bank import formats, returns, selectors
 from realname.bank.layouts import BankFileError
 from realname.bank.models import (
@@ -46,7 +46,7 @@ from realname.bank.models import (
 from realname.core import audit
 from realname.core.masking import mask_bank_card
 from realname.core.models import AuditAction
-from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project
+from realname.orgs.models import GENERAL_CONTRACTOR, Project
 from realname.payroll import services as payroll
 from realname.payroll.models import PayLine, PaySheet, SheetStatus
 from realname.workers.models import BankAccount
@@ -69,18 +69,7 @@ def payable_projects(user: User | None) -> QuerySet[Project]:
     ``bank.pay`` is the general contractor (within the membership's scope), or all for the platform."""
     if user is None:
         return Project.objects.none()
-    scoped = restrict(Project.objects.all(), user, Perm.BANK_PAY)
-    if is_platform(user, Perm.BANK_PAY):
-        return scoped
-    companies = {
-        m.company_id
-        for m in memberships(user)
-        if m.company_id is not None and role_has(m.role, Perm.BANK_PAY)
-    }
-    gc_projects = Participant.objects.filter(company_id__in=companies, role=GENERAL_CONTRACTOR).values(
-        "project_id"
-    )
-    return scoped.filter(pk__in=gc_projects)
+    return company_role_projects(user, Perm.BANK_PAY, GENERAL_CONTRACTOR)
 
 
 def may_pay(user: User | None, project: Project) -> bool:

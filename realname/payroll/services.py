@@ -31,8 +31,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from realname.accounts.models import User
-from realname.accounts.roles import Perm, role_has
-from realname.accounts.scope import has_perm, is_platform, memberships, restrict
+from realname.accounts.roles import Perm, Role
+from realname.accounts.scope import (
+    companies_on_project,
+    company_role_projects,
+    has_perm,
+    is_platform,
+    restrict,
+)
 from realname.attendance.calendar import HolidayCalendar
 from realname.core import audit
 from realname.core.models import AuditAction
@@ -53,7 +59,7 @@ from realname.payroll.models import (
     Step,
     WageDeposit,
 )
-from realname.workers.models import Contract, Employment
+from realname.workers.models import Contract, Employment, Worker
 
 # --- periods -------------------------------------------------------------------------------------------
 
@@ -126,13 +132,9 @@ def preparable_participants(user: User | None, project: Project) -> QuerySet[Par
         return qs
     if is_platform(user, Perm.PAYROLL_PREPARE):
         return qs
-    if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_PREPARE).exists():
+    companies = companies_on_project(user, Perm.PAYROLL_PREPARE, project)
+    if not companies:
         return qs.none()
-    companies = {
-        m.company_id
-        for m in memberships(user)
-        if m.company_id is not None and role_has(m.role, Perm.PAYROLL_PREPARE)
-    }
     wide = Participant.objects.filter(project=project, company_id__in=companies, role=GENERAL_CONTRACTOR)
     if wide.exists():
         return qs
@@ -142,27 +144,19 @@ def preparable_participants(user: User | None, project: Project) -> QuerySet[Par
 def _is_gc(user: User, project: Project) -> bool:
     if is_platform(user, Perm.PAYROLL_APPROVE):
         return True
-    if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_APPROVE).exists():
-        return False
-    companies = {
-        m.company_id
-        for m in memberships(user)
-        if m.company_id is not None and role_has(m.role, Perm.PAYROLL_APPROVE)
-    }
-    return Participant.objects.filter(
-        project=project, company_id__in=companies, role=GENERAL_CONTRACTOR
-    ).exists()
+    return (
+        company_role_projects(user, Perm.PAYROLL_APPROVE, GENERAL_CONTRACTOR).filter(pk=project.pk).exists()
+    )
 
 
 def _is_employer(user: User, sheet: PaySheet) -> bool:
+    """Whether ``user`` approves ``sheet`` for its employer: through a membership of the sheet's company
+    whose own scope reaches the sheet (not another membership's)."""
     if is_platform(user, Perm.PAYROLL_APPROVE):
         return True
     if not restrict(PaySheet.objects.filter(pk=sheet.pk), user, Perm.PAYROLL_APPROVE).exists():
         return False
-    return any(
-        m.company_id == sheet.participant.company_id and role_has(m.role, Perm.PAYROLL_APPROVE)
-        for m in memberships(user)
-    )
+    return sheet.participant.company_id in companies_on_project(user, Perm.PAYROLL_APPROVE, sheet.project)
 
 
 def _may_prepare(user: User, sheet: PaySheet) -> bool:
@@ -202,6 +196,9 @@ class GenerateResult:
     lines_removed: int = 0
     lines_unchanged: int = 0
     skipped_sheets: list[str] = field(default_factory=list)  # not in draft: left as they are
+    # Workers with pay this month who belong on one of the skipped sheets (moved into that team after it
+    # was confirmed, say) and are on no sheet: they get a line once that sheet is back in draft.
+    left_out: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -393,10 +390,14 @@ def generate(
     result = GenerateResult()
     result.skipped_sheets = [str(s) for k, s in sorted(existing.items()) if s.status != SheetStatus.DRAFT]
     now = timezone.now()
+    left_out: list[int] = []
     for key in sorted(set(groups) | {k for k, s in existing.items() if s.status == SheetStatus.DRAFT}):
         sheet = existing.get(key)
         if sheet is not None and sheet.status != SheetStatus.DRAFT:
-            continue  # confirmed or approved: reopen or revise it first (listed in skipped_sheets)
+            # confirmed or approved: reopen or revise it first (listed in skipped_sheets). Its members
+            # already on it are settled; whoever is still here has no line anywhere.
+            left_out.extend(e.worker_id for e in groups.get(key, []))
+            continue
         created = sheet is None
         if sheet is None:
             participant_id, team_key = key
@@ -435,6 +436,8 @@ def generate(
             by,
             note="" if created else _diff_note(diff),
         )
+    if left_out:
+        result.left_out = sorted(Worker.objects.filter(pk__in=left_out).values_list("name", flat=True))
     return result
 
 
@@ -485,8 +488,6 @@ def stale_workers(sheet: PaySheet) -> list[str]:
                 .exclude(sheet=sheet)
                 .exists()
             ):
-                from realname.workers.models import Worker
-
                 names.append(
                     Worker.objects.filter(pk=e.worker_id).values_list("name", flat=True).first() or ""
                 )
@@ -1058,15 +1059,9 @@ def may_record_deposit(user: User, project: Project) -> bool:
     (not team leaders) record what arrived in it; platform administrators too."""
     if is_platform(user, Perm.PAYROLL_PREPARE):
         return True
-    if not restrict(Project.objects.filter(pk=project.pk), user, Perm.PAYROLL_VIEW).exists():
-        return False
-    companies = {
-        m.company_id
-        for m in memberships(user)
-        if m.company_id is not None
-        and role_has(m.role, Perm.PAYROLL_VIEW)
-        and m.role not in ("team_leader", "worker")
-    }
+    companies = companies_on_project(
+        user, Perm.PAYROLL_VIEW, project, excluding_roles=(Role.TEAM_LEADER, Role.WORKER)
+    )
     return Participant.objects.filter(
         project=project, company_id__in=companies, role=GENERAL_CONTRACTOR
     ).exists()

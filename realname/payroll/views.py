@@ -152,6 +152,15 @@ def period_generate(request: HttpRequest, public_id: UUID) -> HttpResponse:
                 gettext("以下工资表已确认或审核，未重算（如需修改请退回草稿或修订）：%(s)s")
                 % {"s": "；".join(result.skipped_sheets)},
             )
+        if result.left_out:
+            messages.warning(
+                request,
+                gettext(
+                    "%(names)s 本月应在上述已确认或审核的工资表上（如月中调入该班组），目前不在任何工资表上："
+                    "请将该表退回草稿后重新计算"
+                )
+                % {"names": "、".join(result.left_out)},
+            )
     return redirect("payroll:period_detail", public_id=period.public_id)
 
 

@@ -176,3 +176,23 @@ def test_a_paper_signature_is_recorded_from_the_sheet_page_only_with_its_basis(
         "paper",
         "纸质工资表第1页本人签字",
     )
+
+
+def test_generate_names_who_belongs_on_a_confirmed_sheet_and_is_on_none(pay: Payroll, client: Client) -> None:
+    from realname.payroll import services
+    from realname.testing import employ, make_worker
+
+    world = pay.world
+    services.generate(period=pay.period, by=world.alice)
+    b_sheet = PaySheet.objects.get(period=pay.period, team=world.team_b)
+    services.confirm_team(sheet=b_sheet, by=world.alice, note="班组长已在纸质工资表上签字")
+    # A worker of team B whose days arrive after its sheet was confirmed (a late entry, a late 补卡).
+    late = employ(make_worker("吴迟"), world.sub_b, team=world.team_b)
+    record_day(late, dt.date(2026, 10, 9))
+    as_(client, world.alice)
+    page = client.post(
+        reverse("payroll:period_generate", args=[pay.period.public_id]), follow=True
+    ).content.decode()
+    assert "吴迟 本月应在上述已确认或审核的工资表上" in page
+    assert "退回草稿后重新计算" in page
+    assert not PayLine.objects.filter(employment=late).exists()

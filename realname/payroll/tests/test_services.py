@@ -399,3 +399,70 @@ def test_the_owner_sees_pay_but_does_not_prepare_it(pay: Payroll) -> None:
     assert restrict(PaySheet.objects.all(), olga, Perm.PAYROLL_VIEW).count() == 0  # nothing generated yet
     services.generate(period=pay.period, by=pay.world.alice)
     assert restrict(PaySheet.objects.all(), olga, Perm.PAYROLL_VIEW).count() == 2  # but sees them all
+
+
+def test_a_company_s_part_in_a_project_comes_from_one_membership_not_two(pay: Payroll) -> None:
+    """mia manages for subcontractor B on P1 and, in another membership, for general contractor A on
+    another project only: on P1 she prepares and approves B's pay as its employer, never A's pay nor
+    anything as the general contractor, and she keeps no wage account there."""
+    from realname.accounts.models import Membership, ScopeKind
+    from realname.accounts.roles import Role
+    from realname.bank import services as bank
+    from realname.testing import make_project, make_user
+
+    world = pay.world
+    elsewhere = make_project("P3", world.company_a)
+    mia = make_user("mia", Role.PROJECT_MANAGER, ScopeKind.COMPANY, company=world.company_b)
+    a_only_elsewhere = Membership.objects.create(
+        user=mia, role=Role.PROJECT_MANAGER, scope_kind=ScopeKind.PROJECTS, company=world.company_a
+    )
+    a_only_elsewhere.projects.set([elsewhere])
+
+    assert [p.pk for p in services.preparable_participants(mia, world.p1)] == [world.sub_b.pk]
+    assert not services.may_record_deposit(mia, world.p1)
+    assert not bank.may_pay(mia, world.p1)
+    assert bank.may_pay(mia, elsewhere)  # A is the general contractor there, and the membership reaches it
+    services.generate(period=pay.period, by=mia)
+    assert list(PaySheet.objects.values_list("participant_id", flat=True)) == [world.sub_b.pk]
+
+    services.generate(period=pay.period, by=world.alice)
+    gc_sheet, b_sheet = sheet_of(pay, world.team_a.pk), sheet_of(pay, world.team_b.pk)
+    assert services._is_employer(mia, b_sheet)
+    assert not services._is_employer(mia, gc_sheet)  # A's own sheet: not through B's membership
+    assert not services._is_gc(mia, world.p1)
+    assert services._is_gc(mia, elsewhere)
+
+    # With A's membership reaching P1 as well, she is the general contractor's there too.
+    a_only_elsewhere.projects.add(world.p1)
+    mia = type(mia).objects.get(pk=mia.pk)  # memberships are cached on the user object
+    assert services.preparable_participants(mia, world.p1).count() == 2
+    assert services.may_record_deposit(mia, world.p1)
+    assert bank.may_pay(mia, world.p1)
+    assert services._is_gc(mia, world.p1)
+    assert services._is_employer(mia, gc_sheet)
+
+
+def test_generate_names_a_worker_moved_into_a_team_whose_sheet_is_already_confirmed(pay: Payroll) -> None:
+    from realname.orgs import services as org_services
+    from realname.testing import employ, make_worker
+    from realname.workers import services as worker_services
+
+    world = pay.world
+    formwork = org_services.create_team(participant=world.gc_p1, name="甲模板班")
+    other = employ(make_worker("周模"), world.gc_p1, team=formwork)
+    for day in working_days():
+        record_day(other, day)
+    services.generate(period=pay.period, by=world.alice)
+    formwork_sheet = sheet_of(pay, formwork.pk)
+    services.confirm_team(sheet=formwork_sheet, by=world.alice, note="班组长已在纸质工资表上签字")
+
+    worker_services.update_employment(employment=pay.emp_a, team=formwork)  # 张甲 moves mid-month
+    result = services.generate(period=pay.period, by=world.alice)
+
+    assert result.left_out == ["张甲"]
+    assert result.skipped_sheets == [str(formwork_sheet)]
+    assert not PayLine.objects.filter(employment=pay.emp_a).exclude(sheet__status=SheetStatus.SUPERSEDED)
+    # Once the confirmed sheet is back in draft, the next generate puts him on it.
+    services.reopen(sheet=formwork_sheet, by=world.alice, reason="张甲调入本班组")
+    assert services.generate(period=pay.period, by=world.alice).left_out == []
+    assert PayLine.objects.get(employment=pay.emp_a).sheet == formwork_sheet
