@@ -39,7 +39,7 @@ from realname.attendance.models import (
 from realname.attendance.protocols import LineError, ParsedEvent, ProtocolError, hikvision, zkteco
 from realname.core import audit
 from realname.core.audit import AuditAction
-from realname.core.bulk import insert_returning_ids, reserve_ids, streamed_insert
+from realname.core.bulk import insert_returning_ids, reserve_ids, streamed_insert, text_array
 from realname.core.ids import time_ordered_uuid_text
 from realname.core.services import create_row
 from realname.ledger import canonical, merkle
@@ -613,7 +613,7 @@ def _identities(device: Device, parsed: Sequence[ParsedEvent]) -> dict[tuple[str
                 f"JOIN {employments} e ON e.id = i.employment_id JOIN {workers} w ON w.id = e.worker_id "
                 f"LEFT JOIN {statuses} s ON s.employment_id = i.employment_id "
                 "WHERE (i.device_id IS NULL OR i.device_id = %s) AND (i.kind = '' OR i.kind = %s)",
-                [kinds, refs, device.project_id, device.pk, device.kind],
+                [text_array(kinds), text_array(refs), device.project_id, device.pk, device.kind],
             )
             rows = cursor.fetchall()
     else:
@@ -688,7 +688,7 @@ def _stored_keys(device: Device, keys: Sequence[str]) -> set[str]:
             cursor.execute(
                 f"SELECT k FROM unnest(%s::text[]) AS k WHERE EXISTS "  # noqa: S608
                 f"(SELECT 1 FROM {table} e WHERE e.device_id = %s AND e.device_event_key = k OFFSET 0)",
-                [list(keys), device.pk],
+                [text_array(keys), device.pk],
             )
             return {key for (key,) in cursor.fetchall()}
         for start in range(0, len(keys), _READ_BACK_CHUNK):

@@ -328,3 +328,12 @@ def _multi_row(
         if returning:
             returned.extend(row[0] for row in cursor.fetchall())
     return returned
+
+
+def text_array(values: Iterable[str]) -> str:
+    """``values`` as the text form of a PostgreSQL ``text[]`` (``{"a","b"}``), for a parameter cast with
+    ``%s::text[]``: the server parses it in one go, where psycopg adapts a Python list element by element
+    in Python (about 2 µs each; the gate ingest sends two arrays of 500 per upload). Every element is
+    quoted, with backslashes and double quotes escaped, so commas, braces, spaces and the word NULL stay
+    plain text. PostgreSQL text cannot hold NUL characters, so neither can the values."""
+    return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values) + "}"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from realname.core.bulk import insert_values
+from realname.core.bulk import streamed_insert
 from realname.ledger import canonical, merkle, signing
 from realname.ledger.models import Checkpoint, LedgerLeaf, LedgerState
 
@@ -86,11 +86,11 @@ def append_leaves(
     start = state.size
     tree = state.compact_range()
     tree.extend(leaf for _, leaf in leaves)
-    insert_values(
-        LedgerLeaf,
-        ("index", "event_id", "leaf_hash"),
-        [(start + offset, event_id, leaf.hex()) for offset, (event_id, leaf) in enumerate(leaves)],
-    )
+    # A COPY on PostgreSQL (the leaves are written under the ledger's lock, so every microsecond here
+    # holds up the next upload; a multi-row INSERT's 1,500 parameters were adapted one by one).
+    with streamed_insert(LedgerLeaf, ("index", "event_id", "leaf_hash")) as write:
+        for offset, (event_id, leaf) in enumerate(leaves):
+            write((start + offset, event_id, leaf.hex()))
     saved = tree.to_state()
     state.size = saved["size"]
     state.peaks = saved["peaks"]

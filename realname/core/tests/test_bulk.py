@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from realname.attendance.days import HolidayOverride
 from realname.core import bulk
@@ -46,3 +49,15 @@ def test_inserted_rows_come_back_with_their_keys_in_order() -> None:
     ids = bulk.insert_returning_ids(HolidayOverride, rows, timezone.now())
 
     assert [HolidayOverride.objects.get(pk=pk).name for pk in ids] == [r["name"] for r in rows]
+
+
+_TRICKY = ["", "a", "a,b", "{x}", '"quoted"', "back\\slash", "NULL", "null", " spaced ", "中文，逗号", '\\"']
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="text_array is a PostgreSQL text[] literal")
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\x00")) | st.sampled_from(_TRICKY)))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_text_array_is_read_back_by_postgresql_as_the_same_strings(values: list[str]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::text[]", [bulk.text_array(values)])
+        assert cursor.fetchone()[0] == values
