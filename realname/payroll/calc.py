@@ -30,11 +30,10 @@ The rules (each part of the result names the rule, the dates and the figures it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import chain
 from types import MappingProxyType
 from typing import Any, Final, Literal, NamedTuple
 
@@ -118,66 +117,165 @@ class Day:
         return _HALF if "half_day" in self.statuses else _ONE
 
 
-class DayGroup(NamedTuple):
-    """Days that count the same — one kind of day, one attendance unit each, overtime of one kind or none —
-    with their hours added up. The database hands a month over in such groups (a few per worker instead
-    of thirty rows); :meth:`of` makes the group of a single :class:`Day`. A group never straddles two
-    contracts' terms (the caller gives single days where the terms change within the month). Dates are in
-    order. (A named tuple, not a dataclass: a month of 10,000 workers makes 50,000 of them.)"""
+class Month(Mapping[date, DayKind]):
+    """The kind of every date of a month (from the one holiday calendar), with the bit masks the
+    calculation works in: bit ``n`` stands for the month's ``n``-th date counted from 0 (1 October is bit 0,
+    31 October bit 30). Made once per pay period and shared by every employment's calculation; a plain
+    mapping of dates to kinds works too (it is made into a Month on the way in)."""
 
-    dates: tuple[date, ...]
-    day_kind: DayKind
-    unit: Decimal  # per day
-    hours: Decimal  # in all
-    overtime_hours: Decimal  # in all
-    overtime_kind: OvertimeKind = "workday"
-    missing_punch: bool = False  # working days with no hours and a missing punch (unpaid; 补卡 may help)
+    __slots__ = ("_kinds", "_byte_dates", "first", "last", "size", "all", "paid", "holiday")
 
-    @classmethod
-    def of(cls, day: Day) -> DayGroup:
-        return cls(
-            dates=(day.work_date,),
-            day_kind=day.day_kind,
-            unit=day.unit(),
-            hours=day.hours,
-            overtime_hours=day.overtime_hours,
-            overtime_kind=day.overtime_kind,
-            missing_punch=day.day_kind in WORKING_KINDS
-            and day.hours <= 0
-            and "missing_punch" in day.statuses,
+    def __init__(self, kinds: Mapping[date, DayKind]) -> None:
+        if not kinds:
+            raise ValueError("month must hold the kind of every date of the period")
+        dates = sorted(kinds)
+        self.first, self.last = dates[0], dates[-1]
+        self.size = (self.last - self.first).days + 1
+        if len(dates) != self.size:
+            raise ValueError("month must hold the kind of every date of the period, with no gaps")
+        self._kinds = dict(kinds)
+        self.all = (1 << self.size) - 1
+        self.paid = self._mask(d for d in dates if kinds[d] in PAID_KINDS)
+        self.holiday = self._mask(d for d in dates if kinds[d] == "holiday")
+        # The dates of each byte of a mask, made once: turning a mask into dates is then a few lookups.
+        self._byte_dates = [
+            [
+                tuple(dates[base + bit] for bit in range(8) if value >> bit & 1 and base + bit < self.size)
+                for value in range(256)
+            ]
+            for base in range(0, self.size, 8)
+        ]
+
+    def __getitem__(self, day: date) -> DayKind:
+        return self._kinds[day]
+
+    def __iter__(self) -> Iterator[date]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def bit(self, day: date) -> int:
+        """The mask of one date (0 for a date outside the month)."""
+        n = (day - self.first).days
+        return 1 << n if 0 <= n < self.size else 0
+
+    def _mask(self, days: Iterable[date]) -> int:
+        mask = 0
+        for d in days:
+            mask |= self.bit(d)
+        return mask
+
+    def between(self, start: date, end: date | None) -> int:
+        """The mask of the month's dates from ``start`` to ``end`` (inclusive; None: open-ended)."""
+        lo = max((start - self.first).days, 0)
+        hi = self.size - 1 if end is None else min((end - self.first).days, self.size - 1)
+        return ((1 << (hi - lo + 1)) - 1) << lo if lo <= hi else 0
+
+    def dates(self, mask: int) -> tuple[date, ...]:
+        """The dates of a mask, in order."""
+        tables = self._byte_dates
+        if len(tables) == 4:  # a calendar month: four bytes, looked up at once
+            return (
+                tables[0][mask & 255]
+                + tables[1][mask >> 8 & 255]
+                + tables[2][mask >> 16 & 255]
+                + tables[3][mask >> 24 & 255]
+            )
+        out: tuple[date, ...] = ()
+        for table in self._byte_dates:
+            if mask & 255:
+                out += table[mask & 255]
+            mask >>= 8
+            if not mask:
+                break
+        return out
+
+
+class Attendance(NamedTuple):
+    """One employment's DayRecords of a month, summed up: which days (bit masks over the :class:`Month`)
+    and how many hours. This is all :func:`compute` reads of the days. The database hands each month over
+    like this (realname/payroll/selectors.py: attendance, one row per employment, a test holds it to
+    :func:`summarise` of the same single days); :func:`summarise` makes it from :class:`Day` records.
+    (A named tuple: a month of 10,000 workers makes 10,000 of them.)"""
+
+    recorded: int = 0  # days with a record
+    worked: int = 0  # days with hours
+    full: int = 0  # working days counted whole (attendance unit 1)
+    half: int = 0  # working days counted half (unit ½)
+    missing: int = 0  # working days with no hours and a missing punch (unpaid; 补卡 may help)
+    regular: int = 0  # working days with regular (non-overtime) hours
+    regular_hours: Decimal = ZERO  # the regular hours of those days
+    hours: Decimal = ZERO  # every hour of every day
+    overtime_hours: Decimal = ZERO
+    workday_overtime: int = 0  # days with overtime of each kind, and its hours
+    workday_overtime_hours: Decimal = ZERO
+    rest_day_overtime: int = 0
+    rest_day_overtime_hours: Decimal = ZERO
+    holiday_overtime: int = 0
+    holiday_overtime_hours: Decimal = ZERO
+
+    def overtime(self) -> tuple[tuple[OvertimeKind, int, Decimal], ...]:
+        return (
+            ("workday", self.workday_overtime, self.workday_overtime_hours),
+            ("rest_day", self.rest_day_overtime, self.rest_day_overtime_hours),
+            ("holiday", self.holiday_overtime, self.holiday_overtime_hours),
         )
 
-    @property
-    def units(self) -> Decimal:
-        return self.unit * len(self.dates)
+
+NO_ATTENDANCE: Final = Attendance()
 
 
-def group_days(days: Iterable[Day]) -> list[DayGroup]:
-    """The groups the database forms (realname/payroll/selectors.py: day_groups), computed from single days:
-    one per day kind × attendance unit × overtime kind (or none) × missing punch × has regular hours."""
-    buckets: dict[tuple[str, Decimal, str, bool, bool], list[Day]] = {}
-    for d in sorted(days, key=lambda d: d.work_date):
-        single = DayGroup.of(d)
-        key = (
-            d.day_kind,
-            single.unit,
-            d.overtime_kind if d.overtime_hours > 0 else "",
-            single.missing_punch,
-            d.hours > d.overtime_hours,  # has regular hours (an hourly line lists exactly those days)
-        )
-        buckets.setdefault(key, []).append(d)
-    return [
-        DayGroup(
-            dates=tuple(d.work_date for d in members),
-            day_kind=members[0].day_kind,
-            unit=unit,
-            hours=sum((d.hours for d in members), ZERO),
-            overtime_hours=sum((d.overtime_hours for d in members), ZERO),
-            overtime_kind=overtime_kind or "workday",  # type: ignore[arg-type]
-            missing_punch=missing,
-        )
-        for (_, unit, overtime_kind, missing, _regular), members in buckets.items()
-    ]
+def summarise(days: Iterable[Day], month: Month) -> Attendance:
+    """The :class:`Attendance` of single days (each date at most once; dates outside the month are left
+    out)."""
+    masks = dict.fromkeys(
+        ("recorded", "worked", "full", "half", "missing", "regular", "workday", "rest_day", "holiday"), 0
+    )
+    regular_hours = hours = overtime_hours = ZERO
+    overtime_by_kind = {"workday": ZERO, "rest_day": ZERO, "holiday": ZERO}
+    for d in days:
+        bit = month.bit(d.work_date)
+        if not bit:
+            continue
+        if masks["recorded"] & bit:
+            raise ValueError(f"two records for {d.work_date}")
+        masks["recorded"] |= bit
+        hours += d.hours
+        overtime_hours += d.overtime_hours
+        if d.hours > 0:
+            masks["worked"] |= bit
+        unit = d.unit()
+        if unit == _ONE:
+            masks["full"] |= bit
+        elif unit:
+            masks["half"] |= bit
+        working = d.day_kind in WORKING_KINDS
+        if working and d.hours <= 0 and "missing_punch" in d.statuses:
+            masks["missing"] |= bit
+        if working and d.hours > d.overtime_hours:
+            masks["regular"] |= bit
+            regular_hours += d.hours - d.overtime_hours
+        if d.overtime_hours > 0:
+            masks[d.overtime_kind] |= bit
+            overtime_by_kind[d.overtime_kind] += d.overtime_hours
+    return Attendance(
+        masks["recorded"],
+        masks["worked"],
+        masks["full"],
+        masks["half"],
+        masks["missing"],
+        masks["regular"],
+        regular_hours,
+        hours,
+        overtime_hours,
+        masks["workday"],
+        overtime_by_kind["workday"],
+        masks["rest_day"],
+        overtime_by_kind["rest_day"],
+        masks["holiday"],
+        overtime_by_kind["holiday"],
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -241,10 +339,18 @@ class Part(NamedTuple):
             "unit": self.unit,
             "rate": str(self.rate),
             "percent": self.percent,
-            "dates": [d.isoformat() for d in self.dates],
+            "dates": [_ISO.get(d) or _iso(d) for d in self.dates],
             "terms": self.terms_ref,
             "params": dict(self.params),
         }
+
+
+_ISO: dict[date, str] = {}  # every date's text, made once (a month of 10,000 lines names 250,000 dates)
+
+
+def _iso(day: date) -> str:
+    text = _ISO[day] = day.isoformat()
+    return text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -354,91 +460,106 @@ def _num(value: Decimal) -> str:
     return text or "0"
 
 
+def fits(
+    month: Month, employed_from: date, employed_to: date | None, terms: Sequence[Terms], days: Attendance
+) -> bool:
+    """Whether :func:`compute` can take this month's :class:`Attendance` as it is: every day it holds lies
+    inside the employment's span and under one contract's terms (or under none). Otherwise give single
+    days, so each day is paid under its own terms."""
+    span = month.between(employed_from, employed_to)
+    if days.recorded & ~span:
+        return False
+    regions = _owned(month, span, _in_order(terms))
+    return sum(1 for owned in regions if days.recorded & owned) <= 1
+
+
+def _in_order(terms: Sequence[Terms]) -> list[Terms]:
+    return sorted(terms, key=lambda t: (t.start, t.ref))
+
+
+def _owned(month: Month, span: int, ordered: Sequence[Terms]) -> list[int]:
+    """The dates each contract's terms own within the span (in the order given), and last the dates no
+    terms cover. Where contracts overlap (a raise entered as a new contract, the old one left open), the
+    one that started last is in force: each date has one owner."""
+    owned = [0] * (len(ordered) + 1)
+    free = span
+    for n in range(len(ordered) - 1, -1, -1):
+        t = ordered[n]
+        owned[n] = mine = free & month.between(t.start, t.end)
+        free &= ~mine
+    owned[-1] = free
+    return owned
+
+
 def compute(
     *,
     month: Mapping[date, DayKind],
     employed_from: date,
     employed_to: date | None,
     terms: Sequence[Terms],
-    days: Iterable[Day | DayGroup],
+    days: Iterable[Day] | Attendance,
     pieces: Sequence[Piece] = (),
     items: Sequence[Item] = (),
     minimum_monthly: Decimal | None = None,
 ) -> PayResult:
     """One employment's pay for one month.
 
-    ``month`` gives the kind of every date of the month (from the one holiday calendar); the employment
-    ran from ``employed_from`` to ``employed_to`` (None: still on site). Days outside both are ignored.
+    ``month`` gives the kind of every date of the month (from the one holiday calendar; a :class:`Month`
+    made once serves many calls); the employment ran from ``employed_from`` to ``employed_to`` (None:
+    still on site). ``days`` are the month's single :class:`Day` records, of which days outside the month
+    and the span are left out, or their :class:`Attendance`, which must :func:`fit`.
     """
-    if not month:
-        raise ValueError("month must hold the kind of every date of the period")
-    first, last = min(month), max(month)
-    span_from = max(first, employed_from)
-    span_to = last if employed_to is None else min(last, employed_to)
-    groups: list[DayGroup] = []
-    for d in days:
-        g = DayGroup.of(d) if isinstance(d, Day) else d
-        if span_from <= g.dates[0] and g.dates[-1] <= span_to:  # dates are in order
-            groups.append(g)
-        elif any(span_from <= x <= span_to for x in g.dates):
-            raise ValueError("a group of days straddles the employment's span: give single days")
-    groups.sort(key=lambda g: g.dates)
+    m = month if isinstance(month, Month) else Month(month)
+    span = m.between(employed_from, employed_to)
+    ordered = _in_order(terms)
+    owned = _owned(m, span, ordered)
+    mine: list[Attendance]
+    if isinstance(days, Attendance):
+        if days.recorded & ~span:
+            raise ValueError("the attendance holds days outside the employment's span: give single days")
+        hit = [n for n, o in enumerate(owned) if days.recorded & o]
+        if len(hit) > 1:
+            raise ValueError("the attendance straddles two contracts' terms: give single days")
+        mine = [NO_ATTENDANCE] * len(owned)
+        if hit:
+            mine[hit[0]] = days
+    else:
+        buckets: list[list[Day]] = [[] for _ in owned]
+        for d in days:
+            bit = m.bit(d.work_date) & span
+            if bit:
+                buckets[next(n for n, o in enumerate(owned) if o & bit)].append(d)
+        mine = [summarise(bucket, m) if bucket else NO_ATTENDANCE for bucket in buckets]
 
     parts: list[Part] = []
     warnings: list[Warning] = []
-    no_terms: list[date] = []
-    missing: list[date] = []
     units_total = ZERO
-    hours_total = sum((g.hours for g in groups), ZERO)
-    overtime_total = sum((g.overtime_hours for g in groups), ZERO)
+    hours_total = sum((a.hours for a in mine), ZERO)
+    overtime_total = sum((a.overtime_hours for a in mine), ZERO)
+    missing = no_terms = came = 0
+    for a in mine:
+        missing |= a.missing
+        came |= a.full | a.half
+    no_terms = mine[-1].worked
+    came_to_work = bool(came)
 
-    ordered_terms = sorted(terms, key=lambda t: (t.start, t.ref))
-    # Where contracts overlap (a raise entered as a new contract, the old one left open), the one that
-    # started last is in force: each date has one owner.
-    latest_first = ordered_terms[::-1]
-
-    def owner_of(day: date) -> Terms | None:
-        return next((t for t in latest_first if t.covers(day)), None)
-
-    under: dict[str, list[DayGroup]] = {t.ref: [] for t in ordered_terms}
-    # The usual month: one contract covering the whole span owns every group.
-    whole = (
-        ordered_terms[0]
-        if len(ordered_terms) == 1 and ordered_terms[0].covers(span_from) and ordered_terms[0].covers(span_to)
-        else None
-    )
-    for g in groups:
-        if g.missing_punch:
-            missing.extend(g.dates)
-        owner = whole
-        if owner is None:
-            owners = {owner_of(x) for x in g.dates}
-            if len(owners) > 1:
-                raise ValueError("a group of days straddles two contracts' terms: give single days")
-            owner = owners.pop()
-        if owner is not None:
-            under[owner.ref].append(g)
-        elif g.hours > 0:
-            no_terms.extend(g.dates)
-
-    in_span = [d for d in sorted(month) if span_from <= d <= span_to]
-    came_to_work = any(g.unit > 0 and g.day_kind in WORKING_KINDS for g in groups)
     monthly_salaries: list[Decimal] = []
     other_base = ZERO  # base pay of daily, hourly and piece work, for the minimum-wage comparison
     other_units = ZERO
-    for t in ordered_terms:
-        owned = in_span if whole is t else [d for d in in_span if owner_of(d) is t]
-        mine = under[t.ref]
-        if not owned and not mine:
+    for n, t in enumerate(ordered):
+        a = mine[n]
+        if not owned[n] and not a.recorded:
             continue
-        units = sum((g.units for g in mine if g.day_kind in WORKING_KINDS), ZERO)
+        # Sums start from ZERO, so every figure keeps the same two places whichever way the days came.
+        units = ZERO + a.full.bit_count() + _HALF * a.half.bit_count() if a.full or a.half else ZERO
         units_total += units
+        base: Part | None
         if t.pay_type == "daily":
-            base = _daily(t, mine, units)
+            base = _daily(t, m, a, units)
         elif t.pay_type == "hourly":
-            base = _hourly(t, mine)
+            base = _hourly(t, m, a)
         elif t.pay_type == "monthly":
-            base = _monthly(t, month, owned, mine, first, last, came_to_work=came_to_work)
+            base = _monthly(t, m, owned[n], a, came_to_work=came_to_work)
         else:
             base = None
             if units > 0 and not pieces:
@@ -451,8 +572,8 @@ def compute(
             else:
                 other_base += base.amount
                 other_units += units
-        if t.pay_type != "piece":
-            parts.extend(_overtime(t, mine))
+        if t.pay_type != "piece" and (a.workday_overtime or a.rest_day_overtime or a.holiday_overtime):
+            parts.extend(_overtime(t, m, a))
 
     for p in pieces:
         percent = OVERTIME_PERCENT[p.overtime_kind] if p.overtime_kind else 100
@@ -490,14 +611,18 @@ def compute(
             )
         )
 
-    gross = sum((p.amount for p in parts if not p.is_deduction), ZERO)
-    deductions = sum((p.amount for p in parts if p.is_deduction), ZERO)
+    gross = deductions = ZERO
+    for part in parts:
+        if part.is_deduction:
+            deductions += part.amount
+        else:
+            gross += part.amount
     net = gross - deductions
 
     if no_terms:
-        warnings.append(Warning(code="no_terms", params={"dates": _dates_text(no_terms)}))
+        warnings.append(Warning(code="no_terms", params={"dates": _dates_text(m.dates(no_terms))}))
     if missing:
-        warnings.append(Warning(code="unpaid_missing_punch", params={"dates": _dates_text(missing)}))
+        warnings.append(Warning(code="unpaid_missing_punch", params={"dates": _dates_text(m.dates(missing))}))
     if overtime_total > OVERTIME_CAP_HOURS:
         warnings.append(Warning(code="overtime_cap", params={"hours": _num(overtime_total)}))
     if net < 0:
@@ -535,68 +660,47 @@ def compute(
     )
 
 
-def _dates(groups: Iterable[DayGroup]) -> tuple[date, ...]:
-    return tuple(sorted(chain.from_iterable(g.dates for g in groups)))
-
-
-def _daily(t: Terms, mine: list[DayGroup], units: Decimal) -> Part:
+def _daily(t: Terms, m: Month, a: Attendance, units: Decimal) -> Part:
     return Part(
         code="base.daily",
         amount=fen(t.rate * units),
         quantity=units,
         unit="天",
         rate=t.rate,
-        dates=_dates(g for g in mine if g.day_kind in WORKING_KINDS and g.unit > 0),
+        dates=m.dates(a.full | a.half),
         terms_ref=t.ref,
         params={"days": _num(units), "rate": str(t.rate)},
     )
 
 
-def _hourly(t: Terms, mine: list[DayGroup]) -> Part:
-    # A day's overtime hours are part of its hours, so a group's regular hours are the difference.
-    regular = [(g, g.hours - g.overtime_hours) for g in mine if g.day_kind in WORKING_KINDS]
-    hours = sum((h for _, h in regular if h > 0), ZERO)
+def _hourly(t: Terms, m: Month, a: Attendance) -> Part:
+    # A day's overtime hours are part of its hours: its regular hours are the difference.
+    hours = a.regular_hours if a.regular else ZERO
     return Part(
         code="base.hourly",
         amount=fen(t.rate * hours),
         quantity=hours,
         unit="小时",
         rate=t.rate,
-        dates=_dates(g for g, h in regular if h > 0),
+        dates=m.dates(a.regular),
         terms_ref=t.ref,
         params={"hours": _num(hours), "rate": str(t.rate)},
     )
 
 
-def _monthly(
-    t: Terms,
-    month: Mapping[date, DayKind],
-    owned: list[date],
-    mine: list[DayGroup],
-    first: date,
-    last: date,
-    *,
-    came_to_work: bool,
-) -> Part:
+def _monthly(t: Terms, m: Month, owned: int, a: Attendance, *, came_to_work: bool) -> Part:
     """A salary over the dates these terms own. Statutory holidays count as days present when the worker
     came to work at least one working day of the month; a month with no attendance pays nothing."""
     day_rate = t.rate / MONTHLY_PAY_DAYS
-    paid = [d for d in owned if month[d] in PAID_KINDS]
-    unit_of: dict[date, Decimal] = {}
-    for g in mine:
-        if g.day_kind in WORKING_KINDS:
-            for x in g.dates:
-                unit_of[x] = g.unit
-    present = ZERO
-    attended: list[date] = []
-    for d in paid:
-        unit = (_ONE if came_to_work else ZERO) if month[d] == "holiday" else unit_of.get(d, ZERO)
-        present += unit
-        if unit > 0:
-            attended.append(d)
-    absent = Decimal(len(paid)) - present
+    paid = owned & m.paid
+    holidays = owned & m.holiday if came_to_work else 0
+    other = paid & ~m.holiday
+    full, half = a.full & other, a.half & other
+    present = ZERO + (full.bit_count() + holidays.bit_count()) + _HALF * half.bit_count()
+    attended = m.dates(full | half | holidays)
+    absent = Decimal(paid.bit_count()) - present
     day_rate_text = str(fen(day_rate))
-    if owned and owned[0] == first and owned[-1] == last:
+    if owned & 1 and owned >> (m.size - 1):
         # 扣减法, but never less than the days present at the day rate (出勤法): many absences in a long
         # month would otherwise leave a worker who came to work with nothing.
         amount = min(max(fen(t.rate - day_rate * absent), fen(day_rate * present)), t.rate)
@@ -608,19 +712,23 @@ def _monthly(
             quantity=present,
             unit="天",
             rate=t.rate,
-            dates=tuple(attended),
+            dates=attended,
             terms_ref=t.ref,
             params={"salary": str(t.rate), "absent": _num(absent), "day_rate": day_rate_text},
         )
     amount = min(fen(day_rate * present), t.rate)
-    lo, hi = (owned[0], owned[-1]) if owned else (first, first)
+    if owned:
+        lo = m.first + timedelta(days=(owned & -owned).bit_length() - 1)
+        hi = m.first + timedelta(days=owned.bit_length() - 1)
+    else:
+        lo = hi = m.first
     return Part(
         code="base.monthly_partial",
         amount=amount,
         quantity=present,
         unit="天",
         rate=t.rate,
-        dates=tuple(attended),
+        dates=attended,
         terms_ref=t.ref,
         params={
             "salary": str(t.rate),
@@ -631,18 +739,26 @@ def _monthly(
     )
 
 
-def _overtime(t: Terms, mine: list[DayGroup]) -> list[Part]:
-    base = t.hourly_base()
+_BASE_PLACES: Final = Decimal("0.0001")
+
+
+_BASES: dict[tuple[str, Decimal, Decimal], tuple[Decimal, Decimal, str]] = {}
+
+
+def _overtime(t: Terms, m: Month, a: Attendance) -> list[Part]:
+    # The hourly base, as computed, as shown (to 0.0001) and as text: once per distinct contract rate.
+    key = (t.pay_type, t.rate, t.full_day_hours)
+    known = _BASES.get(key)
+    if known is None:
+        base = t.hourly_base()
+        known = _BASES[key] = (base, base.quantize(_BASE_PLACES, rounding=ROUND_HALF_UP), str(fen(base)))
+        if len(_BASES) > 10_000:  # a bound, never reached by one installation's rates
+            _BASES.clear()
+    base, base_rate, base_text = known
     out: list[Part] = []
-    by_kind: dict[str, list[DayGroup]] = {}
-    for g in mine:
-        if g.overtime_hours > 0:
-            by_kind.setdefault(g.overtime_kind, []).append(g)
-    for kind in ("workday", "rest_day", "holiday"):
-        hit = by_kind.get(kind)
-        if not hit:
+    for kind, mask, hours in a.overtime():
+        if not mask:
             continue
-        hours = sum((g.overtime_hours for g in hit), ZERO)
         percent = OVERTIME_PERCENT[kind]
         out.append(
             Part(
@@ -650,11 +766,11 @@ def _overtime(t: Terms, mine: list[DayGroup]) -> list[Part]:
                 amount=fen(hours * base * percent / 100),
                 quantity=hours,
                 unit="小时",
-                rate=base.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+                rate=base_rate,
                 percent=percent,
-                dates=_dates(hit),
+                dates=m.dates(mask),
                 terms_ref=t.ref,
-                params={"hours": _num(hours), "base": str(fen(base))},
+                params={"hours": _num(hours), "base": base_text},
             )
         )
     return out

@@ -20,100 +20,103 @@ from realname.payroll.models import ArrearsWarning, PayLine, PayPeriod, PaySheet
 
 _HUNDRED = Decimal(100)
 
-# One row per employment × day kind × attendance unit × overtime kind (or none) × missing punch × whether
-# the day has regular (non-overtime) hours, with the
-# day numbers and the hours added up — calc.group_days on single days gives the same groups (a test holds
-# the two together). Only days inside the employment's own span count.
-_GROUPS_SQL = """
-SELECT d.employment_id, d.day_kind,
-       CASE WHEN d.day_kind NOT IN ('workday', 'adjusted_workday') OR d.hours <= 0
-                 OR {absent} THEN 0
-            WHEN {half_day} THEN 1
-            ELSE 2 END AS unit_code,
-       CASE WHEN d.overtime_hours > 0 THEN d.overtime_kind ELSE '' END AS ot_kind,
-       CASE WHEN d.day_kind IN ('workday', 'adjusted_workday') AND d.hours <= 0
-                 AND {missing_punch} THEN 1 ELSE 0 END AS missing,
-       CASE WHEN d.hours > d.overtime_hours THEN 1 ELSE 0 END AS regular,
-       {days} AS days,
-       {hours} AS hours,
-       {overtime} AS overtime
-  FROM attendance_dayrecord d
-  JOIN workers_employment e ON e.id = d.employment_id
- WHERE d.project_id = %s AND d.work_date >= %s AND d.work_date <= %s
-   AND d.work_date >= e.entry_date AND (e.exit_date IS NULL OR d.work_date <= e.exit_date)
- GROUP BY 1, 2, 3, 4, 5, 6
-"""
+# One row per employment: its month of DayRecords as a calc.Attendance — bit masks of the days (bit n is
+# the month's (n+1)-th day; a day is in a mask once, so SUM adds bits as OR would) and the hours, each
+# column one aggregate with its own FILTER, in calc.Attendance's order. calc.summarise on the same single
+# days gives the same summary (a test holds the two together).
+_WORKING = "d.day_kind IN ('workday', 'adjusted_workday')"
+_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    # (mask or hours, of what, filter)
+    ("mask", "", ""),
+    ("mask", "", "d.hours > 0"),
+    ("mask", "", f"{_WORKING} AND d.hours > 0 AND NOT {{absent}} AND NOT {{half_day}}"),
+    ("mask", "", f"{_WORKING} AND d.hours > 0 AND NOT {{absent}} AND {{half_day}}"),
+    ("mask", "", f"{_WORKING} AND d.hours <= 0 AND {{missing_punch}}"),
+    ("mask", "", f"{_WORKING} AND d.hours > d.overtime_hours"),
+    ("hours", "d.hours - d.overtime_hours", f"{_WORKING} AND d.hours > d.overtime_hours"),
+    ("hours", "d.hours", ""),
+    ("hours", "d.overtime_hours", ""),
+    *(
+        column
+        for kind in ("workday", "rest_day", "holiday")
+        for column in (
+            ("mask", "", f"d.overtime_hours > 0 AND d.overtime_kind = '{kind}'"),
+            ("hours", "d.overtime_hours", f"d.overtime_hours > 0 AND d.overtime_kind = '{kind}'"),
+        )
+    ),
+)
+_HOURS_COLUMNS = frozenset(n for n, (what, _, _) in enumerate(_COLUMNS) if what == "hours")
 _VENDOR = {
     "postgresql": {
-        # jsonb's ? operator: the array holds that string (no cast of the document to text)
+        # date − date is a whole number of days; jsonb's ? operator: the array holds that string
+        "mask": "SUM(1 << (d.work_date - %(first)s))",
+        "hours": "SUM({})",
         "absent": "d.statuses ? 'absent'",
         "half_day": "d.statuses ? 'half_day'",
         "missing_punch": "d.statuses ? 'missing_punch'",
-        "days": "string_agg(extract(day from d.work_date)::int::text, ',')",
-        "hours": "SUM(d.hours)",
-        "overtime": "SUM(d.overtime_hours)",
     },
     # SQLite keeps decimals as numbers with float affinity: add them up as whole hundredths.
     "sqlite": {
-        "absent": """d.statuses LIKE '%%"absent"%%'""",
-        "half_day": """d.statuses LIKE '%%"half_day"%%'""",
-        "missing_punch": """d.statuses LIKE '%%"missing_punch"%%'""",
-        "days": "group_concat(strftime('%%d', d.work_date), ',')",
-        "hours": "SUM(CAST(ROUND(d.hours * 100) AS INTEGER))",
-        "overtime": "SUM(CAST(ROUND(d.overtime_hours * 100) AS INTEGER))",
+        "mask": "SUM(1 << CAST(julianday(d.work_date) - julianday(%(first)s) AS INTEGER))",
+        "hours": "SUM(CAST(ROUND(({}) * 100) AS INTEGER))",
+        "absent": """(d.statuses LIKE '%%"absent"%%')""",
+        "half_day": """(d.statuses LIKE '%%"half_day"%%')""",
+        "missing_punch": """(d.statuses LIKE '%%"missing_punch"%%')""",
     },
 }
-_UNITS = (Decimal("0"), Decimal("0.5"), Decimal("1"))
 
 
-def day_groups(
-    project_id: int, first: dt.date, last: dt.date, *, single_days: Collection[int] = ()
-) -> tuple[dict[int, list[calc.DayGroup]], dict[int, tuple[Any, ...]]]:
-    """The month's DayRecords of a project as day groups per employment, and per employment a key of
-    exactly what the groups say (for the inputs digest). Employments in ``single_days`` (their terms
-    change within the month) get one group per day, so each day is paid under its own terms."""
+def _summary_sql(vendor: str) -> str:
+    words = _VENDOR[vendor]
+    columns = []
+    for what, of, where in _COLUMNS:
+        aggregate = words["mask"] if what == "mask" else words["hours"].format(of)
+        if where:
+            aggregate = f"COALESCE({aggregate} FILTER (WHERE {where.format(**words)}), 0)"
+        columns.append(aggregate)
+    return (
+        f"SELECT d.employment_id, {', '.join(columns)} FROM attendance_dayrecord d"  # noqa: S608 - constants
+        " WHERE d.project_id = %(project)s AND d.work_date >= %(first)s AND d.work_date <= %(last)s"
+        " GROUP BY d.employment_id"
+    )
+
+
+def attendance(project_id: int, month: calc.Month) -> dict[int, calc.Attendance]:
+    """The month's DayRecords of a project, summed up per employment (every record of the month, also any
+    outside the employment's own span: :func:`calc.fits` tells where single days are needed)."""
     vendor = connection.vendor if connection.vendor in _VENDOR else "postgresql"
-    sql = _GROUPS_SQL.format(**_VENDOR[vendor])
-    groups: dict[int, list[calc.DayGroup]] = defaultdict(list)
-    keys: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-    whole = vendor == "sqlite"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [project_id, first, last])
+        cursor.execute(
+            _summary_sql(vendor), {"project": project_id, "first": month.first, "last": month.last}
+        )
         rows = cursor.fetchall()
-    # Day numbers → dates, once per month (a month of 10,000 workers names 300,000 days).
-    date_of = {
-        n: first + dt.timedelta(days=n - 1)
-        for n in range(1, 32)
-        if (first + dt.timedelta(days=n - 1)).month == first.month
-    }
-    for employment_id, day_kind, unit_code, ot_kind, missing, regular, days, hours, overtime in rows:
-        if employment_id in single_days:
-            continue
-        if whole:
-            hours, overtime = Decimal(hours) / _HUNDRED, Decimal(overtime) / _HUNDRED
-        numbers = sorted(map(int, days.split(",")))
-        groups[employment_id].append(
-            calc.DayGroup(
-                tuple(map(date_of.__getitem__, numbers)),
-                day_kind,
-                _UNITS[unit_code],
-                hours,
-                overtime,
-                ot_kind or "workday",
-                missing == 1,
-            )
+    if vendor == "sqlite":
+        summaries = {}
+        for row in rows:
+            values: list[Any] = [  # masks stay whole numbers; hundredths of an hour become Decimal hours
+                Decimal(v) / _HUNDRED if n in _HOURS_COLUMNS else v for n, v in enumerate(row[1:])
+            ]
+            summaries[row[0]] = calc.Attendance(*values)
+        return summaries
+    return {row[0]: calc.Attendance(*row[1:]) for row in rows}
+
+
+def single_days(employment_ids: Collection[int], first: dt.date, last: dt.date) -> dict[int, list[calc.Day]]:
+    """The DayRecords of these employments from ``first`` to ``last``, one :class:`calc.Day` each."""
+    days: dict[int, list[calc.Day]] = defaultdict(list)
+    if not employment_ids:
+        return days
+    for employment_id, work_date, day_kind, hours, overtime, ot_kind, statuses in (
+        DayRecord.objects.filter(
+            employment_id__in=list(employment_ids), work_date__gte=first, work_date__lte=last
         )
-        keys[employment_id].append(
-            (day_kind, unit_code, ot_kind, missing, regular, tuple(numbers), str(hours), str(overtime))
-        )
-    if single_days:
-        for row in DayRecord.objects.filter(
-            employment_id__in=list(single_days), work_date__gte=first, work_date__lte=last
-        ).values_list(
+        .order_by("employment_id", "work_date")
+        .values_list(
             "employment_id", "work_date", "day_kind", "hours", "overtime_hours", "overtime_kind", "statuses"
-        ):
-            employment_id, work_date, day_kind, hours, overtime, ot_kind, statuses = row
-            day = calc.Day(
+        )
+    ):
+        days[employment_id].append(
+            calc.Day(
                 work_date=work_date,
                 day_kind=day_kind,  # type: ignore[arg-type]  # a DayKind by the field's choices
                 hours=hours,
@@ -121,11 +124,8 @@ def day_groups(
                 overtime_kind=ot_kind or "workday",  # type: ignore[arg-type]
                 statuses=tuple(statuses or ()),
             )
-            groups[employment_id].append(calc.DayGroup.of(day))
-            keys[employment_id].append(
-                (work_date.day, day_kind, str(hours), str(overtime), ot_kind, tuple(statuses))
-            )
-    return groups, {k: tuple(sorted(v)) for k, v in keys.items()}
+        )
+    return days
 
 
 # --- what a user may see -----------------------------------------------------------------------------------

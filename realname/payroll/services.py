@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -223,24 +224,20 @@ def _minimum_wage(project: Project, month: dt.date) -> Decimal | None:
     return best.monthly
 
 
-def _digest(*parts: Any) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
 def collect_inputs(
     period: PayPeriod, *, participant_ids: Collection[int] | None = None
 ) -> tuple[dict[int, _Emp], _Inputs]:
     """Everything the month's lines are computed from, read in a handful of queries: the employments on
     the project during the month (of ``participant_ids``, or all), their contracts' terms, their days as
     groups, the period's piece quantities and additions/deductions, the calendar and the minimum wage."""
-    from realname.payroll.selectors import day_groups
+    from realname.payroll.selectors import attendance, single_days
 
     project = period.project
     first = period.month
     dates = calc.month_dates(first)
     last = dates[-1]
     calendar = _holiday_calendar()
-    month = {d: calendar.kind(d) for d in dates}
+    month = calc.Month({d: calendar.kind(d) for d in dates})
     month_key = tuple(month[d] for d in dates)
     minimum = _minimum_wage(project, first)
 
@@ -289,44 +286,78 @@ def collect_inputs(
                 piece_unit=unit,
             )
         )
-    # Where the terms change within the employment's month (two contracts, or one that starts or ends
-    # inside it), each day is paid under its own: fetch single days for those employments.
-    changing = set()
-    for e, ts in terms.items():
+    # The month's days, summed up per employment by the database. Where they do not fit as they are (the
+    # terms change within the month, or records lie outside the employment's span), single days instead,
+    # so each day is paid under its own terms.
+    days: dict[int, calc.Attendance | list[calc.Day]] = {}
+    day_keys: dict[int, tuple[Any, ...]] = {}
+    single: list[int] = []
+    for e, summary in attendance(project.pk, month).items():
+        emp = emps.get(e)
+        if emp is None:
+            continue
+        if calc.fits(month, emp.entry_date, emp.exit_date, terms.get(e, ()), summary):
+            days[e] = summary
+            day_keys[e] = tuple(summary)
+        else:
+            single.append(e)
+    for e, records in single_days(single, first, last).items():
         emp = emps[e]
-        span_from = max(first, emp.entry_date)
-        span_to = last if emp.exit_date is None else min(last, emp.exit_date)
-        if len(ts) > 1 or not (ts[0].covers(span_from) and ts[0].covers(span_to)):
-            changing.add(e)
-    days, day_keys = day_groups(project.pk, first, last, single_days=changing)
+        span = month.between(emp.entry_date, emp.exit_date)
+        mine = [d for d in records if month.bit(d.work_date) & span]
+        if mine:
+            days[e] = mine
+            day_keys[e] = tuple(
+                (d.work_date.day, d.day_kind, d.hours, d.overtime_hours, d.overtime_kind, d.statuses)
+                for d in mine
+            )
 
     pieces: dict[int, list[calc.Piece]] = defaultdict(list)
-    for p in PieceQuantity.objects.filter(period=period).order_by("created_at", "id"):
-        if p.employment_id in emps:
-            pieces[p.employment_id].append(
-                calc.Piece(
-                    ref=str(p.public_id),
-                    description=p.description,
-                    unit=p.get_unit_display(),
-                    quantity=p.quantity,
-                    unit_price=p.unit_price,
-                    overtime_kind=p.overtime or None,  # type: ignore[arg-type]
-                )
+    unit_labels = dict(PieceQuantity._meta.get_field("unit").flatchoices)
+    for employment_id, public_id, description, unit, quantity, unit_price, overtime in (
+        PieceQuantity.objects.filter(period=period)
+        .order_by("created_at", "id")
+        .values_list(
+            "employment_id", "public_id", "description", "unit", "quantity", "unit_price", "overtime"
+        )
+    ):
+        if employment_id not in emps:
+            continue
+        pieces[employment_id].append(
+            calc.Piece(
+                ref=str(public_id),
+                description=description,
+                unit=str(unit_labels.get(unit, unit)),
+                quantity=quantity,
+                unit_price=unit_price,
+                overtime_kind=overtime or None,  # type: ignore[arg-type]  # an OvertimeKind by the choices
             )
+        )
     items: dict[int, list[calc.Item]] = defaultdict(list)
-    for it in PayItem.objects.filter(period=period).order_by("created_at", "id"):
-        if it.employment_id in emps:
-            items[it.employment_id].append(
-                calc.Item(
-                    ref=str(it.public_id),
-                    direction=it.direction,  # type: ignore[arg-type]
-                    kind=it.kind,
-                    amount=it.amount,
-                    note=it.note,
-                )
+    for employment_id, public_id, direction, kind, amount, note in (
+        PayItem.objects.filter(period=period)
+        .order_by("created_at", "id")
+        .values_list("employment_id", "public_id", "direction", "kind", "amount", "note")
+    ):
+        if employment_id not in emps:
+            continue
+        items[employment_id].append(
+            calc.Item(
+                ref=str(public_id),
+                direction=direction,  # type: ignore[arg-type]  # an ItemDirection by the field's choices
+                kind=kind,
+                amount=amount,
+                note=note,
             )
+        )
 
-    return emps, _Inputs(month, month_key, minimum, terms, days, day_keys, pieces, items)
+    # What each line is computed from, as text for its inputs digest (see _line_digest).
+    terms_keys = {
+        e: ";".join(f"{t.ref},{t.pay_type},{t.rate},{t.start},{t.end},{t.full_day_hours}" for t in ts)
+        for e, ts in terms.items()
+    }
+    common = f"{','.join(month_key)}|{minimum}"
+    return emps, _Inputs(month, common, minimum, terms, terms_keys, days, day_keys, pieces, items)
 
 
 def estimate(period: PayPeriod) -> Decimal:
@@ -442,19 +473,59 @@ def generate(
 
 
 def _line_digest(e: _Emp, inputs: _Inputs) -> str:
-    """What a line is computed from, hashed: equal digests, equal lines."""
-    return _digest(
-        inputs.month_key,
-        e.entry_date,
-        e.exit_date,
-        inputs.minimum,
-        [(t.ref, t.pay_type, t.rate, t.start, t.end, t.full_day_hours) for t in inputs.terms.get(e.id, [])],
-        inputs.day_keys.get(e.id, ()),
-        [
-            (p.ref, p.description, p.unit, p.quantity, p.unit_price, p.overtime_kind)
-            for p in inputs.pieces.get(e.id, [])
-        ],
-        [(i.ref, i.direction, i.kind, i.amount, i.note) for i in inputs.items.get(e.id, [])],
+    """What a line is computed from, hashed: equal digests, equal lines. (The text is made of plain
+    ``str``/``repr`` of the inputs: the same inputs always give the same text.)"""
+    pieces = inputs.pieces.get(e.id)
+    items = inputs.items.get(e.id)
+    text = "|".join(
+        (
+            inputs.common,
+            str(e.entry_date),
+            str(e.exit_date),
+            inputs.terms_keys.get(e.id, ""),
+            repr(inputs.day_keys.get(e.id, ())),
+            repr([(p.ref, p.description, p.unit, p.quantity, p.unit_price, p.overtime_kind) for p in pieces])
+            if pieces
+            else "",
+            repr([(i.ref, i.direction, i.kind, i.amount, i.note) for i in items]) if items else "",
+        )
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# What a line says: when its inputs digest differs (the inputs changed, or the digest's own form changed
+# with an upgrade), the line is recomputed, and it has changed only when one of these differs.
+_FIGURES = ("pay_type", "days", "hours", "overtime_hours", "gross", "deductions", "net", "parts", "warnings")
+
+
+def _figures(e: _Emp, inputs: _Inputs, outcome: calc.PayResult | None = None) -> dict[str, Any]:
+    """A line's figures as stored (parts and warnings as their JSON), computed from ``inputs``."""
+    e_terms = inputs.terms.get(e.id, [])
+    if outcome is None:
+        outcome = _compute(e, inputs)
+    return {
+        "pay_type": "/".join(sorted({t.pay_type for t in e_terms})),
+        "days": outcome.days,
+        "hours": outcome.hours,
+        "overtime_hours": outcome.overtime_hours,
+        "gross": outcome.gross,
+        "deductions": outcome.deductions,
+        "net": outcome.net,
+        "parts": [p.as_json() for p in outcome.parts],
+        "warnings": [w.as_json() for w in outcome.warnings],
+    }
+
+
+def _compute(e: _Emp, inputs: _Inputs) -> calc.PayResult:
+    return calc.compute(
+        month=inputs.month,
+        employed_from=e.entry_date,
+        employed_to=e.exit_date,
+        terms=inputs.terms.get(e.id, []),
+        days=inputs.days.get(e.id, ()),
+        pieces=inputs.pieces.get(e.id, ()),
+        items=inputs.items.get(e.id, ()),
+        minimum_monthly=inputs.minimum,
     )
 
 
@@ -464,9 +535,9 @@ def stale_workers(sheet: PaySheet) -> list[str]:
     are not. Empty when the sheet is what its inputs give today."""
     emps, inputs = collect_inputs(sheet.period, participant_ids=[sheet.participant_id])
     lines = {
-        employment_id: (digest, name)
-        for employment_id, digest, name in PayLine.objects.filter(sheet=sheet).values_list(
-            "employment_id", "inputs_digest", "worker__name"
+        row[0]: (row[1], row[2], row[3:])
+        for row in PayLine.objects.filter(sheet=sheet).values_list(
+            "employment_id", "inputs_digest", "worker__name", *_FIGURES
         )
     }
     names: list[str] = []
@@ -491,7 +562,9 @@ def stale_workers(sheet: PaySheet) -> list[str]:
                 names.append(
                     Worker.objects.filter(pk=e.worker_id).values_list("name", flat=True).first() or ""
                 )
-        elif line[0] != _line_digest(e, inputs):
+        elif line[0] != _line_digest(e, inputs) and _figures(e, inputs) != dict(
+            zip(_FIGURES, line[2], strict=True)
+        ):
             names.append(line[1])
     return sorted(names)
 
@@ -511,11 +584,12 @@ def _has_monthly(terms: Sequence[calc.Terms]) -> bool:
 
 @dataclass(frozen=True)
 class _Inputs:
-    month: dict[dt.date, Any]
-    month_key: tuple[str, ...]
+    month: calc.Month
+    common: str  # the month's day kinds and the minimum wage, as digest text
     minimum: Decimal | None
     terms: dict[int, list[calc.Terms]]
-    days: dict[int, list[calc.DayGroup]]
+    terms_keys: dict[int, str]
+    days: dict[int, calc.Attendance | list[calc.Day]]
     day_keys: dict[int, tuple[Any, ...]]
     pieces: dict[int, list[calc.Piece]]
     items: dict[int, list[calc.Item]]
@@ -545,7 +619,7 @@ def _write_lines(
     *, sheet: PaySheet, members: list[_Emp], inputs: _Inputs, result: GenerateResult, now: dt.datetime
 ) -> tuple[dict[str, Any], tuple[Decimal, Decimal, Decimal, int, int]]:
     """Compute the lines whose inputs changed, write them, and return the diff and the sheet's totals."""
-    from realname.core.bulk import insert_rows
+    from realname.core.bulk import streamed_insert
 
     old = {
         row[0]: row
@@ -554,77 +628,74 @@ def _write_lines(
         )
     }
     diff: dict[str, Any] = {"added": [], "removed": [], "changed": [], "unchanged": 0}
-    # A new line's columns as insert_rows takes them (attname → value), from the fields' own defaults.
-    defaults = {f.attname: f.get_default() for f in PayLine._meta.concrete_fields if not f.primary_key}
-    new_rows: list[dict[str, Any]] = []
+    digests = {e.id: _line_digest(e, inputs) for e in members}
+    # Lines whose digest differs are recomputed; their stored figures tell whether anything changed.
+    stored = {
+        row[0]: dict(zip(_FIGURES, row[1:], strict=True))
+        for row in PayLine.objects.filter(
+            pk__in=[row[1] for e, row in old.items() if e in digests and row[2] != digests[e]]
+        ).values_list("pk", *_FIGURES)
+    }
+    # A new line's columns (every one but the key), each from the field's own default unless set below.
+    template = {f.attname: f.get_default() for f in PayLine._meta.concrete_fields if not f.primary_key}
+    names = list(template)
+    template.update(created_at=now, updated_at=now, sheet_id=sheet.pk)
     changed: dict[int, dict[str, Any]] = {}
+    refreshed: dict[int, str] = {}  # the same figures from a digest of another form: the digest is updated
     gross = deductions = Decimal("0.00")
     count = flagged = 0
-    for e in members:
-        e_terms = inputs.terms.get(e.id, [])
-        e_pieces = inputs.pieces.get(e.id, [])
-        e_items = inputs.items.get(e.id, [])
-        digest = _line_digest(e, inputs)
-        count += 1
-        before = old.pop(e.id, None)
-        if before is not None and before[2] == digest:
-            result.lines_unchanged += 1
-            diff["unchanged"] += 1
-            gross += before[3]
-            deductions += before[4]
-            flagged += 1 if before[6] else 0
-            continue
-        outcome = calc.compute(
-            month=inputs.month,
-            employed_from=e.entry_date,
-            employed_to=e.exit_date,
-            terms=e_terms,
-            days=inputs.days.get(e.id, []),
-            pieces=e_pieces,
-            items=e_items,
-            minimum_monthly=inputs.minimum,
+    # New lines stream into the table as they are computed (a COPY on PostgreSQL); nothing else may
+    # touch the database inside this block.
+    with streamed_insert(PayLine, names, json_text=("parts", "warnings")) as write:
+        for e in members:
+            digest = digests[e.id]
+            count += 1
+            before = old.pop(e.id, None)
+            if before is not None and before[2] == digest:
+                result.lines_unchanged += 1
+                diff["unchanged"] += 1
+                gross += before[3]
+                deductions += before[4]
+                flagged += 1 if before[6] else 0
+                continue
+            outcome = _compute(e, inputs)
+            gross += outcome.gross
+            deductions += outcome.deductions
+            flagged += 1 if outcome.warnings else 0
+            values = _figures(e, inputs, outcome)
+            if before is None:
+                new = template.copy()
+                new.update(values)
+                new["parts"] = orjson.dumps(values["parts"]).decode()
+                new["warnings"] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
+                new["inputs_digest"] = digest
+                new["public_id"] = uuid.uuid4()
+                new["employment_id"] = e.id
+                new["worker_id"] = e.worker_id
+                write(list(new.values()))
+                diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
+                result.lines_added += 1
+            elif stored.get(before[1]) == values:
+                refreshed[before[1]] = digest
+                result.lines_unchanged += 1
+                diff["unchanged"] += 1
+            else:
+                changed[before[1]] = {**values, "inputs_digest": digest}
+                diff["changed"].append(
+                    {
+                        "employment": e.id,
+                        "worker": e.worker_id,
+                        "old_net": str(before[5]),
+                        "net": str(outcome.net),
+                    }
+                )
+                result.lines_changed += 1
+    if refreshed:
+        PayLine.objects.bulk_update(
+            [PayLine(pk=pk, inputs_digest=digest) for pk, digest in refreshed.items()],
+            ["inputs_digest"],
+            batch_size=500,
         )
-        gross += outcome.gross
-        deductions += outcome.deductions
-        flagged += 1 if outcome.warnings else 0
-        values = {
-            "pay_type": "/".join(sorted({t.pay_type for t in e_terms})),
-            "days": outcome.days,
-            "hours": outcome.hours,
-            "overtime_hours": outcome.overtime_hours,
-            "gross": outcome.gross,
-            "deductions": outcome.deductions,
-            "net": outcome.net,
-            "parts": [p.as_json() for p in outcome.parts],
-            "warnings": [w.as_json() for w in outcome.warnings],
-            "inputs_digest": digest,
-        }
-        if before is None:
-            new_rows.append(
-                {
-                    **defaults,
-                    **values,
-                    "public_id": uuid.uuid4(),
-                    "sheet_id": sheet.pk,
-                    "employment_id": e.id,
-                    "worker_id": e.worker_id,
-                }
-            )
-            diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
-            result.lines_added += 1
-        else:
-            changed[before[1]] = values
-            diff["changed"].append(
-                {
-                    "employment": e.id,
-                    "worker": e.worker_id,
-                    "old_net": str(before[5]),
-                    "net": str(outcome.net),
-                }
-            )
-            result.lines_changed += 1
-    if new_rows:
-        insert_rows(PayLine, new_rows, now)
     if changed:
         lines = list(PayLine.objects.filter(pk__in=changed))
         for line in lines:

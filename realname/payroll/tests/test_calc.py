@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -428,20 +429,70 @@ def test_monthly_base_never_exceeds_the_salary(case: dict[str, object]) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(months())
-def test_grouped_days_pay_exactly_what_single_days_pay(case: dict[str, object]) -> None:
-    # One contract covering the whole month (the generator gives single days where terms change).
-    (terms,) = case["terms"]  # type: ignore[misc]
-    case["terms"] = [Terms(ref="T", pay_type=terms.pay_type, rate=terms.rate, start=date(2020, 1, 1))]
-    in_span = [
-        d
-        for d in case["days"]  # type: ignore[attr-defined]
-        if d.work_date >= case["employed_from"]
-        and (case["employed_to"] is None or d.work_date <= case["employed_to"])
+@given(months(), st.data())
+def test_a_summed_up_month_pays_exactly_what_its_single_days_pay(
+    case: dict[str, object], data: st.DataObject
+) -> None:
+    # Sometimes a second contract from a date in the month: the summary then fits only when every day
+    # falls under one of them, and compute refuses one that does not.
+    month = calc.Month(case["month"])  # type: ignore[arg-type]
+    if data.draw(st.booleans()):
+        (terms,) = case["terms"]  # type: ignore[misc]
+        raise_from = data.draw(st.sampled_from(sorted(month)))
+        case["terms"] = [terms, Terms(ref="U", pay_type="daily", rate=D("123.45"), start=raise_from)]
+    span = month.between(case["employed_from"], case["employed_to"])  # type: ignore[arg-type]
+    in_span = [d for d in case["days"] if month.bit(d.work_date) & span]  # type: ignore[attr-defined]
+    summary = calc.summarise(in_span, month)
+    single = calc.compute(**case)  # type: ignore[arg-type]
+    fits = calc.fits(month, case["employed_from"], case["employed_to"], case["terms"], summary)  # type: ignore[arg-type]
+    if fits:
+        assert calc.compute(**{**case, "month": month, "days": summary}) == single  # type: ignore[arg-type]
+    else:
+        with pytest.raises(ValueError, match="give single days"):
+            calc.compute(**{**case, "days": summary})  # type: ignore[arg-type]
+    (first, *more) = case["terms"]  # type: ignore[misc]
+    if not more and span & ~month.between(first.start, first.end) == 0:
+        assert fits  # one contract over the whole span: every month fits
+
+
+def test_month_masks_name_the_dates_they_hold() -> None:
+    month = calc.Month(MONTH)
+    assert month.dates(month.paid) == tuple(sorted(d for d, k in MONTH.items() if k in calc.PAID_KINDS))
+    assert month.dates(month.holiday) == (oct_(1), oct_(2), oct_(3))
+    assert month.dates(month.between(oct_(30), None)) == (oct_(30), oct_(31))
+    assert month.dates(month.between(date(2026, 9, 1), oct_(2))) == (oct_(1), oct_(2))
+    assert month.between(date(2026, 11, 1), None) == 0 and month.bit(date(2026, 11, 1)) == 0
+    assert month.dates(month.all) == tuple(sorted(MONTH)) and len(month.dates(month.all)) == 31
+    assert month.dates(0) == ()
+    with pytest.raises(ValueError, match="no gaps"):
+        calc.Month({oct_(1): "holiday", oct_(3): "holiday"})
+
+
+def test_summarise_counts_each_day_once_in_its_place() -> None:
+    month = calc.Month(MONTH)
+    days = [
+        worked(8),
+        worked(9, "10", overtime="2"),
+        worked(12, "5", "late", "half_day"),
+        worked(13, "0", "missing_punch"),
+        worked(14, "0", "absent"),
+        worked(17, "10", "rest_day", overtime="10", kind="rest_day"),
+        worked(2, "8", "holiday", overtime="8", kind="holiday"),
     ]
-    single = calc.compute(**{**case, "days": in_span})  # type: ignore[arg-type]
-    grouped = calc.compute(**{**case, "days": calc.group_days(in_span)})  # type: ignore[arg-type]
-    assert grouped == single
+    a = calc.summarise(days, month)
+    assert month.dates(a.recorded) == tuple(sorted(d.work_date for d in days))
+    assert month.dates(a.worked) == (oct_(2), oct_(8), oct_(9), oct_(12), oct_(17))
+    assert month.dates(a.full) == (oct_(8), oct_(9)) and month.dates(a.half) == (oct_(12),)
+    assert month.dates(a.missing) == (oct_(13),)
+    assert month.dates(a.regular) == (oct_(8), oct_(9), oct_(12)) and a.regular_hours == D("21")
+    assert (a.hours, a.overtime_hours) == (D("41"), D("20"))
+    assert [(k, month.dates(mask), h) for k, mask, h in a.overtime()] == [
+        ("workday", (oct_(9),), D("2")),
+        ("rest_day", (oct_(17),), D("10")),
+        ("holiday", (oct_(2),), D("8")),
+    ]
+    with pytest.raises(ValueError, match="two records"):
+        calc.summarise([worked(8), worked(8)], month)
 
 
 def test_overlapping_contracts_pay_each_day_under_the_one_that_started_last() -> None:

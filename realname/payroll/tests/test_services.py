@@ -14,7 +14,7 @@ from realname.accounts.scope import restrict
 from realname.notifications.models import Notification
 from realname.payroll import db_triggers, services
 from realname.payroll.models import LineStatus, PayLine, PaySheet, SheetStatus, SheetStep, Step
-from realname.payroll.tests.conftest import OCT, Payroll, record_day, working_days
+from realname.payroll.tests.conftest import CAL, OCT, Payroll, record_day, working_days
 
 D = Decimal
 # October 2026 has 18 working days (see test_calc); 18 × 380 = 6840.
@@ -287,13 +287,13 @@ def test_late_entry_in_the_month_is_paid_from_the_entry(pay: Payroll) -> None:
     assert line.gross == D("2758.62")  # 10 paid days × 6000 / 21.75
 
 
-def test_the_databases_day_groups_are_calcs_groups_of_the_same_days(pay: Payroll) -> None:
-    """selectors.day_groups (SQL, on either database) forms exactly the groups calc.group_days forms."""
+def test_the_databases_month_summary_is_calcs_summary_of_the_same_days(pay: Payroll) -> None:
+    """selectors.attendance (SQL, on either database) sums a month up exactly as calc.summarise does."""
     import random
 
     from realname.attendance.days import DayRecord
     from realname.payroll import calc
-    from realname.payroll.selectors import day_groups
+    from realname.payroll.selectors import attendance
 
     rng = random.Random(11)
     shapes = [
@@ -304,26 +304,33 @@ def test_the_databases_day_groups_are_calcs_groups_of_the_same_days(pay: Payroll
         ("0", ("missing_punch",), None),
         ("7.25", ("early_leave", "half_day", "missing_punch"), None),
         ("9.5", ("late",), "1.5"),
+        ("3", ("absent",), None),
     ]
-    for day in calc.month_dates(OCT):
-        if rng.random() < 0.8:
-            hours, statuses, overtime = rng.choice(shapes)
-            record_day(pay.emp_a, day, hours, *statuses, overtime=overtime)
-    groups, _ = day_groups(pay.world.p1.pk, OCT, dt.date(2026, 10, 31))
-    singles = [
-        calc.Day(
-            work_date=r.work_date,
-            day_kind=r.day_kind,
-            hours=r.hours,
-            overtime_hours=r.overtime_hours,
-            overtime_kind=r.overtime_kind,
-            statuses=tuple(r.statuses),
-        )
-        for r in DayRecord.objects.filter(employment=pay.emp_a)
-    ]
-    expected = sorted(calc.group_days(singles), key=lambda g: g.dates)
-    assert sorted(groups[pay.emp_a.pk], key=lambda g: g.dates) == expected
-    assert len(expected) > 4
+    for emp in (pay.emp_a, pay.emp_b):
+        for day in calc.month_dates(OCT):
+            if rng.random() < 0.8:
+                hours, statuses, overtime = rng.choice(shapes)
+                record_day(emp, day, hours, *statuses, overtime=overtime)
+    record_day(pay.emp_a, dt.date(2026, 11, 1), "8")  # another month: not in October's summary
+    month = calc.Month({d: CAL.kind(d) for d in calc.month_dates(OCT)})
+    summaries = attendance(pay.world.p1.pk, month)
+    for emp in (pay.emp_a, pay.emp_b):
+        singles = [
+            calc.Day(
+                work_date=r.work_date,
+                day_kind=r.day_kind,
+                hours=r.hours,
+                overtime_hours=r.overtime_hours,
+                overtime_kind=r.overtime_kind,
+                statuses=tuple(r.statuses),
+            )
+            for r in DayRecord.objects.filter(employment=emp)
+        ]
+        expected = calc.summarise(singles, month)
+        assert summaries[emp.pk] == expected
+        assert expected.full and expected.half and expected.missing and expected.workday_overtime
+        assert expected.rest_day_overtime or expected.holiday_overtime
+    assert summaries[pay.emp_a.pk] != summaries[pay.emp_b.pk]
 
 
 def test_the_bank_marks_an_approved_sheet_sent_then_paid_or_partly_failed(pay: Payroll) -> None:
@@ -466,3 +473,25 @@ def test_generate_names_a_worker_moved_into_a_team_whose_sheet_is_already_confir
     services.reopen(sheet=formwork_sheet, by=world.alice, reason="张甲调入本班组")
     assert services.generate(period=pay.period, by=world.alice).left_out == []
     assert PayLine.objects.get(employment=pay.emp_a).sheet == formwork_sheet
+
+
+def test_a_digest_of_another_form_over_the_same_figures_is_no_change(pay: Payroll) -> None:
+    """An upgrade that changes how a line's inputs are digested leaves the lines whose figures are still
+    right alone: not reported stale, not asked again; figures that differ still count."""
+    world = pay.world
+    sheet = _through_team(pay)
+    services.confirm_line(line=line_of(sheet, pay.emp_a.pk), by=world.wendy)
+    PayLine.objects.filter(sheet=sheet).update(inputs_digest="0" * 64)
+    assert services.stale_workers(sheet) == []
+    services.reopen(sheet=sheet, by=world.alice, reason="核对")
+    result = services.generate(period=pay.period, by=world.alice)
+    line = line_of(sheet, pay.emp_a.pk)
+    assert (result.lines_changed, line.status) == (0, LineStatus.CONFIRMED)
+    assert line.inputs_digest not in ("", "0" * 64)
+    assert services.stale_workers(sheet) == []
+    PayLine.objects.filter(sheet=sheet).update(inputs_digest="0" * 64)
+    record_day(pay.emp_a, dt.date(2026, 10, 24), "8")  # a Saturday worked: the figures differ now
+    assert services.stale_workers(sheet) == ["张甲"]
+    result = services.generate(period=pay.period, by=world.alice)
+    line = line_of(sheet, pay.emp_a.pk)
+    assert (result.lines_changed, line.status) == (1, LineStatus.PENDING)
