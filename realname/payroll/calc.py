@@ -365,8 +365,9 @@ class Warning:
         return {"code": self.code, "params": dict(self.params)}
 
 
-@dataclass(frozen=True, kw_only=True)
-class PayResult:
+class PayResult(NamedTuple):
+    """One employment's month: its parts, totals and warnings. (A named tuple: one per line.)"""
+
     parts: tuple[Part, ...]
     gross: Decimal
     deductions: Decimal
@@ -473,8 +474,8 @@ def fits(
     return sum(1 for owned in regions if days.recorded & owned) <= 1
 
 
-def _in_order(terms: Sequence[Terms]) -> list[Terms]:
-    return sorted(terms, key=lambda t: (t.start, t.ref))
+def _in_order(terms: Sequence[Terms]) -> Sequence[Terms]:
+    return terms if len(terms) < 2 else sorted(terms, key=lambda t: (t.start, t.ref))
 
 
 def _owned(month: Month, span: int, ordered: Sequence[Terms]) -> list[int]:
@@ -533,13 +534,14 @@ def compute(
 
     parts: list[Part] = []
     warnings: list[Warning] = []
-    units_total = ZERO
-    hours_total = sum((a.hours for a in mine), ZERO)
-    overtime_total = sum((a.overtime_hours for a in mine), ZERO)
-    missing = no_terms = came = 0
+    units_total = hours_total = overtime_total = ZERO
+    missing = came = 0
     for a in mine:
-        missing |= a.missing
-        came |= a.full | a.half
+        if a.recorded:
+            hours_total += a.hours
+            overtime_total += a.overtime_hours
+            missing |= a.missing
+            came |= a.full | a.half
     no_terms = mine[-1].worked
     came_to_work = bool(came)
 

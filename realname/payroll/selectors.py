@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -81,16 +81,15 @@ def _summary_sql(vendor: str) -> str:
     )
 
 
-def attendance(project_id: int, month: calc.Month) -> dict[int, calc.Attendance]:
-    """The month's DayRecords of a project, summed up per employment (every record of the month, also any
-    outside the employment's own span: :func:`calc.fits` tells where single days are needed)."""
+def attendance_query(project_id: int, month: calc.Month) -> tuple[str, dict[str, Any]]:
+    """The SQL and parameters of :func:`attendance` (for reading it together with other queries)."""
     vendor = connection.vendor if connection.vendor in _VENDOR else "postgresql"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _summary_sql(vendor), {"project": project_id, "first": month.first, "last": month.last}
-        )
-        rows = cursor.fetchall()
-    if vendor == "sqlite":
+    return _summary_sql(vendor), {"project": project_id, "first": month.first, "last": month.last}
+
+
+def attendance_of(rows: Iterable[Sequence[Any]]) -> dict[int, calc.Attendance]:
+    """The summaries in the rows of :func:`attendance_query`, by employment."""
+    if connection.vendor == "sqlite":
         summaries = {}
         for row in rows:
             values: list[Any] = [  # masks stay whole numbers; hundredths of an hour become Decimal hours
@@ -99,6 +98,14 @@ def attendance(project_id: int, month: calc.Month) -> dict[int, calc.Attendance]
             summaries[row[0]] = calc.Attendance(*values)
         return summaries
     return {row[0]: calc.Attendance(*row[1:]) for row in rows}
+
+
+def attendance(project_id: int, month: calc.Month) -> dict[int, calc.Attendance]:
+    """The month's DayRecords of a project, summed up per employment (every record of the month, also any
+    outside the employment's own span: :func:`calc.fits` tells where single days are needed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(*attendance_query(project_id, month))
+        return attendance_of(cursor.fetchall())
 
 
 def single_days(employment_ids: Collection[int], first: dt.date, last: dt.date) -> dict[int, list[calc.Day]]:

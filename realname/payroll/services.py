@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
@@ -42,6 +43,7 @@ from realname.accounts.scope import (
 )
 from realname.attendance.calendar import HolidayCalendar
 from realname.core import audit
+from realname.core.bulk import paused_gc
 from realname.core.models import AuditAction
 from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project
 from realname.payroll import calc
@@ -230,7 +232,8 @@ def collect_inputs(
     """Everything the month's lines are computed from, read in a handful of queries: the employments on
     the project during the month (of ``participant_ids``, or all), their contracts' terms, their days as
     groups, the period's piece quantities and additions/deductions, the calendar and the minimum wage."""
-    from realname.payroll.selectors import attendance, single_days
+    from realname.core.bulk import read_in_order
+    from realname.payroll.selectors import attendance_of, attendance_query, single_days
 
     project = period.project
     first = period.month
@@ -246,15 +249,7 @@ def collect_inputs(
     )
     if participant_ids is not None:
         employments = employments.filter(participant_id__in=list(participant_ids))
-    emps = {
-        row[0]: _Emp(*row)
-        for row in employments.values_list(
-            "id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date"
-        )
-    }
-
-    terms: dict[int, list[calc.Terms]] = defaultdict(list)
-    contract_rows = (
+    contracts = (
         Contract.objects.filter(project=project, start_date__lte=last)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=first))
         .values_list(
@@ -270,29 +265,76 @@ def collect_inputs(
             "piece_unit",
         )
     )
-    for emp_id, public_id, pay_type, daily, monthly, hourly, piece, start, end, unit in contract_rows:
-        if emp_id not in emps:
-            continue
-        rate = {"daily": daily, "monthly": monthly, "hourly": hourly, "piece": piece}[pay_type]
-        if rate is None or rate <= 0:
-            continue
-        terms[emp_id].append(
-            calc.Terms(
-                ref=str(public_id),
-                pay_type=pay_type,  # type: ignore[arg-type]  # a PayType by the field's choices
-                rate=rate,
-                start=start,
-                end=end,
-                piece_unit=unit,
-            )
+    piece_rows = (
+        PieceQuantity.objects.filter(period=period)
+        .order_by("created_at", "id")
+        .values_list(
+            "employment_id", "public_id", "description", "unit", "quantity", "unit_price", "overtime"
         )
+    )
+    item_rows = (
+        PayItem.objects.filter(period=period)
+        .order_by("created_at", "id")
+        .values_list("employment_id", "public_id", "direction", "kind", "amount", "note")
+    )
+    emps: dict[int, _Emp] = {}
+    terms: dict[int, list[calc.Terms]] = defaultdict(list)
+    pieces: dict[int, list[calc.Piece]] = defaultdict(list)
+    items: dict[int, list[calc.Item]] = defaultdict(list)
+    unit_labels = dict(PieceQuantity._meta.get_field("unit").flatchoices)
+    # Sent together; the month's summary (the slow one) last, so the database sums it up while the rows
+    # before it are turned into terms and inputs here.
+    with read_in_order(
+        employments.values_list("id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date"),
+        contracts,
+        piece_rows,
+        item_rows,
+        attendance_query(project.pk, month),
+    ) as results:
+        for row in next(results):
+            emps[row[0]] = _Emp(*row)
+        for emp_id, public_id, pay_type, daily, monthly, hourly, piece, start, end, unit in next(results):
+            if emp_id not in emps:
+                continue
+            rate = {"daily": daily, "monthly": monthly, "hourly": hourly, "piece": piece}[pay_type]
+            if rate is None or rate <= 0:
+                continue
+            terms[emp_id].append(
+                calc.Terms(
+                    ref=str(public_id),
+                    pay_type=pay_type,
+                    rate=rate,
+                    start=start,
+                    end=end,
+                    piece_unit=unit,
+                )
+            )
+        for employment_id, public_id, description, unit, quantity, unit_price, overtime in next(results):
+            if employment_id in emps:
+                pieces[employment_id].append(
+                    calc.Piece(
+                        ref=str(public_id),
+                        description=description,
+                        unit=str(unit_labels.get(unit, unit)),
+                        quantity=quantity,
+                        unit_price=unit_price,
+                        overtime_kind=overtime or None,
+                    )
+                )
+        for employment_id, public_id, direction, kind, amount, note in next(results):
+            if employment_id in emps:
+                items[employment_id].append(
+                    calc.Item(ref=str(public_id), direction=direction, kind=kind, amount=amount, note=note)
+                )
+        summaries = attendance_of(next(results))
+
     # The month's days, summed up per employment by the database. Where they do not fit as they are (the
     # terms change within the month, or records lie outside the employment's span), single days instead,
     # so each day is paid under its own terms.
     days: dict[int, calc.Attendance | list[calc.Day]] = {}
     day_keys: dict[int, tuple[Any, ...]] = {}
     single: list[int] = []
-    for e, summary in attendance(project.pk, month).items():
+    for e, summary in summaries.items():
         emp = emps.get(e)
         if emp is None:
             continue
@@ -311,45 +353,6 @@ def collect_inputs(
                 (d.work_date.day, d.day_kind, d.hours, d.overtime_hours, d.overtime_kind, d.statuses)
                 for d in mine
             )
-
-    pieces: dict[int, list[calc.Piece]] = defaultdict(list)
-    unit_labels = dict(PieceQuantity._meta.get_field("unit").flatchoices)
-    for employment_id, public_id, description, unit, quantity, unit_price, overtime in (
-        PieceQuantity.objects.filter(period=period)
-        .order_by("created_at", "id")
-        .values_list(
-            "employment_id", "public_id", "description", "unit", "quantity", "unit_price", "overtime"
-        )
-    ):
-        if employment_id not in emps:
-            continue
-        pieces[employment_id].append(
-            calc.Piece(
-                ref=str(public_id),
-                description=description,
-                unit=str(unit_labels.get(unit, unit)),
-                quantity=quantity,
-                unit_price=unit_price,
-                overtime_kind=overtime or None,  # type: ignore[arg-type]  # an OvertimeKind by the choices
-            )
-        )
-    items: dict[int, list[calc.Item]] = defaultdict(list)
-    for employment_id, public_id, direction, kind, amount, note in (
-        PayItem.objects.filter(period=period)
-        .order_by("created_at", "id")
-        .values_list("employment_id", "public_id", "direction", "kind", "amount", "note")
-    ):
-        if employment_id not in emps:
-            continue
-        items[employment_id].append(
-            calc.Item(
-                ref=str(public_id),
-                direction=direction,  # type: ignore[arg-type]  # an ItemDirection by the field's choices
-                kind=kind,
-                amount=amount,
-                note=note,
-            )
-        )
 
     # What each line is computed from, as text for its inputs digest (see _line_digest).
     terms_keys = {
@@ -379,6 +382,7 @@ def estimate(period: PayPeriod) -> Decimal:
     return total
 
 
+@paused_gc()
 @transaction.atomic
 def generate(
     *, period: PayPeriod, by: User | None, participants: Iterable[int] | None = None
@@ -646,8 +650,10 @@ def _write_lines(
     count = flagged = 0
     # New lines stream into the table as they are computed (a COPY on PostgreSQL); nothing else may
     # touch the database inside this block.
+    # Random ids for the new lines from one read of the system's random source (uuid4 reads it per id).
+    random = os.urandom(16 * len(members))
     with streamed_insert(PayLine, names, json_text=("parts", "warnings")) as write:
-        for e in members:
+        for n, e in enumerate(members):
             digest = digests[e.id]
             count += 1
             before = old.pop(e.id, None)
@@ -669,7 +675,7 @@ def _write_lines(
                 new["parts"] = orjson.dumps(values["parts"]).decode()
                 new["warnings"] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
                 new["inputs_digest"] = digest
-                new["public_id"] = uuid.uuid4()
+                new["public_id"] = uuid.UUID(bytes=random[16 * n : 16 * n + 16], version=4)
                 new["employment_id"] = e.id
                 new["worker_id"] = e.worker_id
                 write(list(new.values()))

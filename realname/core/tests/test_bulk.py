@@ -61,3 +61,40 @@ def test_text_array_is_read_back_by_postgresql_as_the_same_strings(values: list[
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::text[]", [bulk.text_array(values)])
         assert cursor.fetchone()[0] == values
+
+
+def test_read_in_order_gives_each_querys_rows_as_values_list_would() -> None:
+    bulk.insert_rows(HolidayOverride, _rows(5, "节"), timezone.now())
+    later = HolidayOverride.objects.filter(date__gte=START + dt.timedelta(days=3)).order_by("date")
+    table = connection.ops.quote_name(HolidayOverride._meta.db_table)
+    with bulk.read_in_order(
+        later.values_list("date", "name"),
+        (f"SELECT COUNT(*) FROM {table} WHERE name LIKE %s", ["节%"]),  # noqa: S608 - the model's own table
+        HolidayOverride.objects.order_by("-date").values_list("kind", flat=True),
+    ) as results:
+        dates = next(results)
+        (count,) = next(results)
+        kinds = next(results)
+    # dates come back as dates on both databases (Django's converters applied), in each query's order
+    assert [tuple(r) for r in dates] == [(START + dt.timedelta(days=n), f"节{n}") for n in (3, 4)]
+    assert count[0] == 5
+    assert [r[0] for r in kinds] == ["workday", "holiday", "workday", "holiday", "workday"]
+    # the connection is free for other queries afterwards
+    assert HolidayOverride.objects.count() == 5
+
+
+def test_paused_gc_resumes_the_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), bulk.paused_gc():
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk.paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
