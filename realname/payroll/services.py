@@ -230,8 +230,9 @@ def collect_inputs(
     period: PayPeriod, *, participant_ids: Collection[int] | None = None
 ) -> tuple[dict[int, _Emp], _Inputs]:
     """Everything the month's lines are computed from, read in a handful of queries: the employments on
-    the project during the month (of ``participant_ids``, or all), their contracts' terms, their days as
-    groups, the period's piece quantities and additions/deductions, the calendar and the minimum wage."""
+    the project during the month (of ``participant_ids``, or all), their contracts' terms, their month of
+    days summed up (or single days where the summary does not fit), the period's piece quantities and
+    additions/deductions, the calendar and the minimum wage."""
     from realname.core.bulk import read_in_order
     from realname.payroll.selectors import attendance_of, attendance_query, single_days
 
