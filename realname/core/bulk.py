@@ -1,5 +1,7 @@
-"""Fast bulk writes for the hot paths (worker import, gate ingest): the values ``bulk_create`` would send,
-without its per-value SQL compilation — multi-row INSERTs on SQLite, one ``COPY`` stream on PostgreSQL."""
+"""Fast bulk reads and writes for the hot paths (worker import, gate ingest, day records, pay sheets): the
+values ``bulk_create`` would send, without its per-value SQL compilation — multi-row INSERTs on SQLite, one
+``COPY`` stream on PostgreSQL; several reads sent at once (:func:`read_in_order`); the cyclic GC paused for a
+batch (:func:`paused_gc`)."""
 
 from __future__ import annotations
 

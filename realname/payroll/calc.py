@@ -85,9 +85,6 @@ class Terms:
         if self.full_day_hours <= 0:
             raise ValueError(f"terms {self.ref}: full_day_hours must be positive")
 
-    def covers(self, day: date) -> bool:
-        return self.start <= day and (self.end is None or day <= self.end)
-
     def hourly_base(self) -> Decimal:
         """The normal hourly wage overtime is multiplied from (unrounded)."""
         if self.pay_type == "hourly":
@@ -195,7 +192,7 @@ class Month(Mapping[date, DayKind]):
 class Attendance(NamedTuple):
     """One employment's DayRecords of a month, summed up: which days (bit masks over the :class:`Month`)
     and how many hours. This is all :func:`compute` reads of the days. The database hands each month over
-    like this (realname/payroll/selectors.py: attendance, one row per employment, a test holds it to
+    like this (realname/payroll/selectors.py: attendance_query, one row per employment, a test holds it to
     :func:`summarise` of the same single days); :func:`summarise` makes it from :class:`Day` records.
     (A named tuple: a month of 10,000 workers makes 10,000 of them.)"""
 
@@ -468,10 +465,12 @@ def fits(
     inside the employment's span and under one contract's terms (or under none). Otherwise give single
     days, so each day is paid under its own terms."""
     span = month.between(employed_from, employed_to)
-    if days.recorded & ~span:
-        return False
-    regions = _owned(month, span, _in_order(terms))
-    return sum(1 for owned in regions if days.recorded & owned) <= 1
+    return not days.recorded & ~span and len(_regions_hit(days, _owned(month, span, _in_order(terms)))) <= 1
+
+
+def _regions_hit(days: Attendance, owned: Sequence[int]) -> list[int]:
+    """Which of the regions (:func:`_owned`) hold any of the days."""
+    return [n for n, o in enumerate(owned) if days.recorded & o]
 
 
 def _in_order(terms: Sequence[Terms]) -> Sequence[Terms]:
@@ -518,7 +517,7 @@ def compute(
     if isinstance(days, Attendance):
         if days.recorded & ~span:
             raise ValueError("the attendance holds days outside the employment's span: give single days")
-        hit = [n for n, o in enumerate(owned) if days.recorded & o]
+        hit = _regions_hit(days, owned)
         if len(hit) > 1:
             raise ValueError("the attendance straddles two contracts' terms: give single days")
         mine = [NO_ATTENDANCE] * len(owned)

@@ -1,4 +1,5 @@
-"""Reads for pay: a month of DayRecords as the day groups the calculation takes, and what a user may see."""
+"""Reads for pay: a month of DayRecords summed up per employment as the calculation takes it, and what a
+user may see."""
 
 from __future__ import annotations
 
@@ -82,7 +83,9 @@ def _summary_sql(vendor: str) -> str:
 
 
 def attendance_query(project_id: int, month: calc.Month) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters of :func:`attendance` (for reading it together with other queries)."""
+    """The SQL and parameters that sum up a project's DayRecords of ``month`` per employment (every record of
+    the month, also any outside the employment's own span: :func:`calc.fits` tells where single days are
+    needed); :func:`attendance_of` reads its rows."""
     vendor = connection.vendor if connection.vendor in _VENDOR else "postgresql"
     return _summary_sql(vendor), {"project": project_id, "first": month.first, "last": month.last}
 
@@ -98,14 +101,6 @@ def attendance_of(rows: Iterable[Sequence[Any]]) -> dict[int, calc.Attendance]:
             summaries[row[0]] = calc.Attendance(*values)
         return summaries
     return {row[0]: calc.Attendance(*row[1:]) for row in rows}
-
-
-def attendance(project_id: int, month: calc.Month) -> dict[int, calc.Attendance]:
-    """The month's DayRecords of a project, summed up per employment (every record of the month, also any
-    outside the employment's own span: :func:`calc.fits` tells where single days are needed)."""
-    with connection.cursor() as cursor:
-        cursor.execute(*attendance_query(project_id, month))
-        return attendance_of(cursor.fetchall())
 
 
 def single_days(employment_ids: Collection[int], first: dt.date, last: dt.date) -> dict[int, list[calc.Day]]:

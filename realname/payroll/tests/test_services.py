@@ -288,12 +288,12 @@ def test_late_entry_in_the_month_is_paid_from_the_entry(pay: Payroll) -> None:
 
 
 def test_the_databases_month_summary_is_calcs_summary_of_the_same_days(pay: Payroll) -> None:
-    """selectors.attendance (SQL, on either database) sums a month up exactly as calc.summarise does."""
+    """selectors.attendance_query (SQL, on either database) sums a month up exactly as calc.summarise does."""
     import random
 
     from realname.attendance.days import DayRecord
     from realname.payroll import calc
-    from realname.payroll.selectors import attendance
+    from realname.payroll.selectors import attendance_of, attendance_query
 
     rng = random.Random(11)
     shapes = [
@@ -313,7 +313,9 @@ def test_the_databases_month_summary_is_calcs_summary_of_the_same_days(pay: Payr
                 record_day(emp, day, hours, *statuses, overtime=overtime)
     record_day(pay.emp_a, dt.date(2026, 11, 1), "8")  # another month: not in October's summary
     month = calc.Month({d: CAL.kind(d) for d in calc.month_dates(OCT)})
-    summaries = attendance(pay.world.p1.pk, month)
+    with connection.cursor() as cursor:
+        cursor.execute(*attendance_query(pay.world.p1.pk, month))
+        summaries = attendance_of(cursor.fetchall())
     for emp in (pay.emp_a, pay.emp_b):
         singles = [
             calc.Day(
