@@ -215,6 +215,56 @@ class DayRecord(models.Model):
         return f"{self.employment_id} {self.work_date.isoformat()} {','.join(self.statuses)}"
 
 
+def _mask(label: StrOrPromise) -> models.BigIntegerField:
+    return models.BigIntegerField(label, default=0)
+
+
+class DayRecordMonth(models.Model):
+    """One employment's DayRecords of one calendar month, summed up (考勤月汇总): bit masks of the days and
+    the hours, as :class:`realname.payroll.calc.Attendance` holds them (bit ``n`` is the month's
+    ``(n+1)``-th day; hours in whole hundredths). Written only by the database's triggers as DayRecords are
+    written, changed and deleted (realname/attendance/day_months.py); pay reads a month from here."""
+
+    # Keys repeating the DayRecords' (none a database key, like theirs); a row goes with its last record.
+    project = models.ForeignKey(
+        "orgs.Project", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    employment = models.ForeignKey(
+        "workers.Employment",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    month = models.DateField(_("月份"))  # the first of the month
+    recorded = _mask(_("有记录的日期"))
+    worked = _mask(_("有工时的日期"))
+    full = _mask(_("计全天的工作日"))
+    half = _mask(_("计半天的工作日"))
+    missing = _mask(_("缺卡无工时的工作日"))
+    regular = _mask(_("有正常工时的工作日"))
+    regular_hours_x100 = models.BigIntegerField(_("正常工时（百分之一小时）"), default=0)
+    hours_x100 = models.BigIntegerField(_("工时（百分之一小时）"), default=0)
+    overtime_hours_x100 = models.BigIntegerField(_("加班工时（百分之一小时）"), default=0)
+    workday_overtime = _mask(_("工作日加班的日期"))
+    workday_overtime_hours_x100 = models.BigIntegerField(_("工作日加班工时（百分之一小时）"), default=0)
+    rest_day_overtime = _mask(_("休息日加班的日期"))
+    rest_day_overtime_hours_x100 = models.BigIntegerField(_("休息日加班工时（百分之一小时）"), default=0)
+    holiday_overtime = _mask(_("法定节假日加班的日期"))
+    holiday_overtime_hours_x100 = models.BigIntegerField(_("法定节假日加班工时（百分之一小时）"), default=0)
+
+    class Meta:
+        verbose_name = _("考勤月汇总")
+        verbose_name_plural = _("考勤月汇总")
+        constraints = [
+            # The triggers' ON CONFLICT target; a pay period reads (project, month).
+            models.UniqueConstraint(fields=["project", "month", "employment"], name="day_record_month_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employment_id} {self.month:%Y-%m}"
+
+
 class DayQueue(models.Model):
     """How far day recomputation has caught up with the ledger (one row per installation).
 

@@ -361,6 +361,7 @@ from realname.attendance.days import (  # noqa: E402,F401
     AttendanceRules,
     DayQueue,
     DayRecord,
+    DayRecordMonth,
     HolidayOverride,
 )
 from realname.attendance.models_corrections import CorrectionRequest  # noqa: E402,F401

@@ -192,8 +192,9 @@ class Month(Mapping[date, DayKind]):
 class Attendance(NamedTuple):
     """One employment's DayRecords of a month, summed up: which days (bit masks over the :class:`Month`)
     and how many hours. This is all :func:`compute` reads of the days. The database hands each month over
-    like this (realname/payroll/selectors.py: attendance_query, one row per employment, a test holds it to
-    :func:`summarise` of the same single days); :func:`summarise` makes it from :class:`Day` records.
+    like this (the month rows it keeps as DayRecords are written, realname/attendance/day_months.py, read by
+    realname/payroll/selectors.py: attendance_query; a test holds them to :func:`summarise` of the same
+    single days); :func:`summarise` makes it from :class:`Day` records.
     (A named tuple: a month of 10,000 workers makes 10,000 of them.)"""
 
     recorded: int = 0  # days with a record

@@ -1,5 +1,5 @@
-"""Reads for pay: a month of DayRecords summed up per employment as the calculation takes it, and what a
-user may see."""
+"""Reads for pay: a month of DayRecords summed up per employment as the calculation takes it (read from the
+month rows the database keeps), and what a user may see."""
 
 from __future__ import annotations
 
@@ -14,89 +14,42 @@ from django.db.models import QuerySet
 
 from realname.accounts.roles import Perm
 from realname.accounts.scope import restrict
+from realname.attendance import day_months
 from realname.attendance.days import DayRecord
 from realname.orgs.models import Project
 from realname.payroll import calc
 from realname.payroll.models import ArrearsWarning, PayLine, PayPeriod, PaySheet, WageDeposit
 
-_HUNDRED = Decimal(100)
-
-# One row per employment: its month of DayRecords as a calc.Attendance — bit masks of the days (bit n is
-# the month's (n+1)-th day; a day is in a mask once, so SUM adds bits as OR would) and the hours, each
-# column one aggregate with its own FILTER, in calc.Attendance's order. calc.summarise on the same single
-# days gives the same summary (a test holds the two together).
-_WORKING = "d.day_kind IN ('workday', 'adjusted_workday')"
-_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    # (mask or hours, of what, filter)
-    ("mask", "", ""),
-    ("mask", "", "d.hours > 0"),
-    ("mask", "", f"{_WORKING} AND d.hours > 0 AND NOT {{absent}} AND NOT {{half_day}}"),
-    ("mask", "", f"{_WORKING} AND d.hours > 0 AND NOT {{absent}} AND {{half_day}}"),
-    ("mask", "", f"{_WORKING} AND d.hours <= 0 AND {{missing_punch}}"),
-    ("mask", "", f"{_WORKING} AND d.hours > d.overtime_hours"),
-    ("hours", "d.hours - d.overtime_hours", f"{_WORKING} AND d.hours > d.overtime_hours"),
-    ("hours", "d.hours", ""),
-    ("hours", "d.overtime_hours", ""),
-    *(
-        column
-        for kind in ("workday", "rest_day", "holiday")
-        for column in (
-            ("mask", "", f"d.overtime_hours > 0 AND d.overtime_kind = '{kind}'"),
-            ("hours", "d.overtime_hours", f"d.overtime_hours > 0 AND d.overtime_kind = '{kind}'"),
-        )
-    ),
-)
-_HOURS_COLUMNS = frozenset(n for n, (what, _, _) in enumerate(_COLUMNS) if what == "hours")
-_VENDOR = {
-    "postgresql": {
-        # date − date is a whole number of days; jsonb's ? operator: the array holds that string
-        "mask": "SUM(1 << (d.work_date - %(first)s))",
-        "hours": "SUM({})",
-        "absent": "d.statuses ? 'absent'",
-        "half_day": "d.statuses ? 'half_day'",
-        "missing_punch": "d.statuses ? 'missing_punch'",
-    },
-    # SQLite keeps decimals as numbers with float affinity: add them up as whole hundredths.
-    "sqlite": {
-        "mask": "SUM(1 << CAST(julianday(d.work_date) - julianday(%(first)s) AS INTEGER))",
-        "hours": "SUM(CAST(ROUND(({}) * 100) AS INTEGER))",
-        "absent": """(d.statuses LIKE '%%"absent"%%')""",
-        "half_day": """(d.statuses LIKE '%%"half_day"%%')""",
-        "missing_punch": """(d.statuses LIKE '%%"missing_punch"%%')""",
-    },
-}
-
-
-def _summary_sql(vendor: str) -> str:
-    words = _VENDOR[vendor]
-    columns = []
-    for what, of, where in _COLUMNS:
-        aggregate = words["mask"] if what == "mask" else words["hours"].format(of)
-        if where:
-            aggregate = f"COALESCE({aggregate} FILTER (WHERE {where.format(**words)}), 0)"
-        columns.append(aggregate)
-    return (
-        f"SELECT d.employment_id, {', '.join(columns)} FROM attendance_dayrecord d"  # noqa: S608 - constants
-        " WHERE d.project_id = %(project)s AND d.work_date >= %(first)s AND d.work_date <= %(last)s"
-        " GROUP BY d.employment_id"
-    )
-
 
 def attendance_query(project_id: int, month: calc.Month) -> tuple[str, dict[str, Any]]:
-    """The SQL and parameters that sum up a project's DayRecords of ``month`` per employment (every record of
+    """The SQL and parameters that read a project's month of DayRecords summed up per employment: the
+    month rows the database keeps as the records are written (attendance.DayRecordMonth, see
+    realname/attendance/day_months.py), in :class:`calc.Attendance`'s order. They hold every record of
     the month, also any outside the employment's own span: :func:`calc.fits` tells where single days are
-    needed); :func:`attendance_of` reads its rows."""
-    vendor = connection.vendor if connection.vendor in _VENDOR else "postgresql"
-    return _summary_sql(vendor), {"project": project_id, "first": month.first, "last": month.last}
+    needed. :func:`attendance_of` reads the rows."""
+    postgresql = connection.vendor == "postgresql"
+    columns = ", ".join(
+        # hundredths of an hour: as hours with two places (PostgreSQL's numeric; SQLite's in attendance_of)
+        (f'"{name}" * 0.01' if postgresql else f'"{name}"') if name.endswith("_x100") else f'"{name}"'
+        for name in day_months.NAMES
+    )
+    sql = (
+        f"SELECT employment_id, {columns} FROM {day_months.TABLE}"  # noqa: S608 - our own constants
+        " WHERE project_id = %(project)s AND month = %(first)s"
+    )
+    return sql, {"project": project_id, "first": month.first}
+
+
+_HOURS_COLUMNS = frozenset(n for n, name in enumerate(day_months.NAMES) if name.endswith("_x100"))
 
 
 def attendance_of(rows: Iterable[Sequence[Any]]) -> dict[int, calc.Attendance]:
     """The summaries in the rows of :func:`attendance_query`, by employment."""
-    if connection.vendor == "sqlite":
+    if connection.vendor != "postgresql":
         summaries = {}
         for row in rows:
-            values: list[Any] = [  # masks stay whole numbers; hundredths of an hour become Decimal hours
-                Decimal(v) / _HUNDRED if n in _HOURS_COLUMNS else v for n, v in enumerate(row[1:])
+            values: list[Any] = [  # hundredths of an hour as hours with two places
+                Decimal(v).scaleb(-2) if n in _HOURS_COLUMNS else v for n, v in enumerate(row[1:])
             ]
             summaries[row[0]] = calc.Attendance(*values)
         return summaries

@@ -288,7 +288,8 @@ def test_late_entry_in_the_month_is_paid_from_the_entry(pay: Payroll) -> None:
 
 
 def test_the_databases_month_summary_is_calcs_summary_of_the_same_days(pay: Payroll) -> None:
-    """selectors.attendance_query (SQL, on either database) sums a month up exactly as calc.summarise does."""
+    """The month rows the database keeps as DayRecords are written (read by selectors.attendance_query, on
+    either database) sum a month up exactly as calc.summarise does."""
     import random
 
     from realname.attendance.days import DayRecord
