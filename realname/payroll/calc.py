@@ -337,18 +337,21 @@ class Part(NamedTuple):
             "unit": self.unit,
             "rate": str(self.rate),
             "percent": self.percent,
-            "dates": [_ISO.get(d) or _iso(d) for d in self.dates],
+            "dates": list(map(_iso, self.dates)),
             "terms": self.terms_ref,
             "params": dict(self.params),
         }
 
 
-_ISO: dict[date, str] = {}  # every date's text, made once (a month of 10,000 lines names 250,000 dates)
+class _IsoDates(dict[date, str]):
+    """Every date's text, made once (a month of 10,000 lines names 250,000 dates)."""
+
+    def __missing__(self, day: date) -> str:
+        text = self[day] = day.isoformat()
+        return text
 
 
-def _iso(day: date) -> str:
-    text = _ISO[day] = day.isoformat()
-    return text
+_iso = _IsoDates().__getitem__
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -204,8 +204,7 @@ class GenerateResult:
     left_out: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Emp:
+class _Emp(NamedTuple):  # one per employment of the month: 10,000 on a big site
     id: int
     worker_id: int
     participant_id: int
@@ -449,7 +448,7 @@ def generate(
         else:
             result.sheets_regenerated += 1
         diff, totals = _write_lines(
-            sheet=sheet, members=groups.get(key, []), inputs=inputs, result=result, now=now
+            sheet=sheet, created=created, members=groups.get(key, []), inputs=inputs, result=result, now=now
         )
         sheet.gross, sheet.deductions, sheet.net, sheet.line_count, sheet.warning_count = totals
         sheet.generated_at = now
@@ -621,9 +620,16 @@ _LINE_UPDATE_FIELDS = [
 
 
 def _write_lines(
-    *, sheet: PaySheet, members: list[_Emp], inputs: _Inputs, result: GenerateResult, now: dt.datetime
+    *,
+    sheet: PaySheet,
+    created: bool,
+    members: list[_Emp],
+    inputs: _Inputs,
+    result: GenerateResult,
+    now: dt.datetime,
 ) -> tuple[dict[str, Any], tuple[Decimal, Decimal, Decimal, int, int]]:
-    """Compute the lines whose inputs changed, write them, and return the diff and the sheet's totals."""
+    """Compute the lines whose inputs changed, write them, and return the diff (of a sheet ``created`` just
+    now, without the lines added) and the sheet's totals."""
     from realname.core.bulk import streamed_insert
 
     old = {
@@ -645,6 +651,11 @@ def _write_lines(
     template = {f.attname: f.get_default() for f in PayLine._meta.concrete_fields if not f.primary_key}
     names = list(template)
     template.update(created_at=now, updated_at=now, sheet_id=sheet.pk)
+    blank = list(template.values())
+    at = {name: n for n, name in enumerate(names)}
+    set_figures = [(at[name], name) for name in _FIGURES if name not in ("parts", "warnings")]
+    at_parts, at_warnings, at_digest = at["parts"], at["warnings"], at["inputs_digest"]
+    at_public_id, at_employment, at_worker = at["public_id"], at["employment_id"], at["worker_id"]
     changed: dict[int, dict[str, Any]] = {}
     refreshed: dict[int, str] = {}  # the same figures from a digest of another form: the digest is updated
     gross = deductions = Decimal("0.00")
@@ -671,16 +682,18 @@ def _write_lines(
             flagged += 1 if outcome.warnings else 0
             values = _figures(e, inputs, outcome)
             if before is None:
-                new = template.copy()
-                new.update(values)
-                new["parts"] = orjson.dumps(values["parts"]).decode()
-                new["warnings"] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
-                new["inputs_digest"] = digest
-                new["public_id"] = uuid.UUID(bytes=random[16 * n : 16 * n + 16], version=4)
-                new["employment_id"] = e.id
-                new["worker_id"] = e.worker_id
-                write(list(new.values()))
-                diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
+                row = blank.copy()
+                for index, name in set_figures:
+                    row[index] = values[name]
+                row[at_parts] = orjson.dumps(values["parts"]).decode()
+                row[at_warnings] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
+                row[at_digest] = digest
+                row[at_public_id] = uuid.UUID(bytes=random[16 * n : 16 * n + 16], version=4)
+                row[at_employment] = e.id
+                row[at_worker] = e.worker_id
+                write(row)
+                if not created:  # a new sheet's diff is not kept (nothing was there before)
+                    diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
                 result.lines_added += 1
             elif stored.get(before[1]) == values:
                 refreshed[before[1]] = digest
