@@ -18,7 +18,7 @@ A record's share of its month row is a sum, so the triggers keep the rows by add
 * a month row whose last record went is deleted.
 
 On PostgreSQL one trigger per statement reads the statement's rows from its transition tables (a COPY of
-10,000 records is one INSERT … SELECT … GROUP BY), and a TRUNCATE of the records empties the months. On
+10,000 records is one INSERT … SELECT … GROUP BY), and a TRUNCATE of the records empties the months too. On
 SQLite (development, tests) one trigger per row does the same.
 
 Beware: on SQLite a later migration that alters ``attendance_dayrecord`` rebuilds the table and drops
@@ -79,6 +79,13 @@ COLUMNS: Final[tuple[tuple[str, str, str, str], ...]] = (
 )
 NAMES: Final = tuple(name for name, *_ in COLUMNS)
 _QUOTED: Final = tuple(f'"{name}"' for name in NAMES)  # "full" is a keyword in PostgreSQL
+
+TRIGGERS: Final = (  # on either database
+    "attendance_day_month_added",
+    "attendance_day_month_changed",
+    "attendance_day_month_removed",
+)
+EMPTIED: Final = "attendance_day_month_emptied"  # PostgreSQL's, on TRUNCATE
 
 _VENDOR: Final = {
     "postgresql": {
@@ -170,7 +177,8 @@ def _postgresql() -> list[str]:
             " WHERE s.project_id = o.project_id AND s.employment_id = o.employment_id AND s.month = o.month;"
             f" {drop_empty};"
         ),
-        "attendance_day_month_emptied": f"TRUNCATE {TABLE};",
+        # DELETE, not TRUNCATE: a TRUNCATE of both tables (Django's flush) has the months still in use.
+        EMPTIED: f"DELETE FROM {TABLE};",  # noqa: S608 - our own constant
     }
     statements = [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$"
@@ -181,7 +189,7 @@ def _postgresql() -> list[str]:
         ("attendance_day_month_added", "INSERT", "NEW TABLE AS new_rows"),
         ("attendance_day_month_changed", "UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
         ("attendance_day_month_removed", "DELETE", "OLD TABLE AS old_rows"),
-        ("attendance_day_month_emptied", "TRUNCATE", ""),
+        (EMPTIED, "TRUNCATE", ""),
     ):
         statements += [
             f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}",
@@ -225,31 +233,19 @@ def _sqlite() -> list[str]:
     ]
 
 
-TRIGGERS: Final = (
-    "attendance_day_month_added",
-    "attendance_day_month_changed",
-    "attendance_day_month_removed",
-)
-
-
 def install(connection: Any) -> None:
     """Create (or replace) the triggers that keep the month rows."""
     db_triggers.run(connection, {"postgresql": _postgresql(), "sqlite": _sqlite()})
 
 
 def uninstall(connection: Any) -> None:
+    every = (*TRIGGERS, EMPTIED)
     db_triggers.run(
         connection,
         {
             "postgresql": [
-                *(
-                    f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}"
-                    for name in (*TRIGGERS, "attendance_day_month_emptied")
-                ),
-                *(
-                    f"DROP FUNCTION IF EXISTS {name}()"
-                    for name in (*TRIGGERS, "attendance_day_month_emptied")
-                ),
+                *(f"DROP TRIGGER IF EXISTS {name} ON {SOURCE}" for name in every),
+                *(f"DROP FUNCTION IF EXISTS {name}()" for name in every),
             ],
             "sqlite": [f"DROP TRIGGER IF EXISTS {name}" for name in TRIGGERS],
         },
