@@ -469,7 +469,11 @@ def fits(
     inside the employment's span and under one contract's terms (or under none). Otherwise give single
     days, so each day is paid under its own terms."""
     span = month.between(employed_from, employed_to)
-    return not days.recorded & ~span and len(_regions_hit(days, _owned(month, span, _in_order(terms)))) <= 1
+    if days.recorded & ~span:
+        return False
+    if not terms or (len(terms) == 1 and not span & ~month.between(terms[0].start, terms[0].end)):
+        return True  # one region only: every date of the span has the same terms (or none)
+    return len(_regions_hit(days, _owned(month, span, _in_order(terms)))) <= 1
 
 
 def _regions_hit(days: Attendance, owned: Sequence[int]) -> list[int]:
@@ -761,21 +765,27 @@ def _overtime(t: Terms, m: Month, a: Attendance) -> list[Part]:
             _BASES.clear()
     base, base_rate, base_text = known
     out: list[Part] = []
-    for kind, mask, hours in a.overtime():
-        if not mask:
-            continue
-        percent = OVERTIME_PERCENT[kind]
-        out.append(
-            Part(
-                code=f"overtime.{kind}",
-                amount=fen(hours * base * percent / 100),
-                quantity=hours,
-                unit="小时",
-                rate=base_rate,
-                percent=percent,
-                dates=m.dates(mask),
-                terms_ref=t.ref,
-                params={"hours": _num(hours), "base": base_text},
+    for (code, percent, factor), (_kind, mask, hours) in zip(_OVERTIME_PARTS, a.overtime(), strict=True):
+        if mask:
+            out.append(
+                Part(
+                    code,
+                    fen(hours * base * factor),
+                    hours,
+                    "小时",
+                    base_rate,
+                    percent,
+                    m.dates(mask),
+                    t.ref,
+                    {"hours": _num(hours), "base": base_text},
+                )
             )
-        )
     return out
+
+
+# Each kind's part code, percent and multiplier, in Attendance.overtime()'s order (× 1.5 rounds as × 150
+# ÷ 100 did: dividing by 100 is exact).
+_OVERTIME_PARTS: Final = tuple(
+    (f"overtime.{kind}", OVERTIME_PERCENT[kind], Decimal(OVERTIME_PERCENT[kind]) / 100)
+    for kind in ("workday", "rest_day", "holiday")
+)

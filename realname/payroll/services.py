@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -44,8 +42,9 @@ from realname.accounts.scope import (
 from realname.attendance.calendar import HolidayCalendar
 from realname.core import audit
 from realname.core.bulk import paused_gc
+from realname.core.ids import time_ordered_uuid_text
 from realname.core.models import AuditAction
-from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project
+from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project, Team
 from realname.payroll import calc
 from realname.payroll.models import (
     ConfirmVia,
@@ -418,10 +417,12 @@ def generate(
 
     existing = {
         (s.participant_id, s.team_key): s
-        for s in PaySheet.objects.filter(period=period, participant_id__in=allowed_ids).exclude(
-            status=SheetStatus.SUPERSEDED
-        )
+        for s in PaySheet.objects.filter(period=period, participant_id__in=allowed_ids)
+        .exclude(status=SheetStatus.SUPERSEDED)
+        .select_related("participant__company", "team")  # each sheet's step names it
     }
+    participants = Participant.objects.select_related("company").in_bulk({k[0] for k in groups})
+    teams = Team.objects.in_bulk({k[1] for k in groups if k[1]})
     result = GenerateResult()
     result.skipped_sheets = [str(s) for k, s in sorted(existing.items()) if s.status != SheetStatus.DRAFT]
     now = timezone.now()
@@ -439,8 +440,8 @@ def generate(
             sheet = PaySheet.objects.create(
                 period=period,
                 project=project,
-                participant_id=participant_id,
-                team_id=team_key or None,
+                participant=participants[participant_id],
+                team=teams.get(team_key),
                 team_key=team_key,
                 generated_at=now,
             )
@@ -662,10 +663,8 @@ def _write_lines(
     count = flagged = 0
     # New lines stream into the table as they are computed (a COPY on PostgreSQL); nothing else may
     # touch the database inside this block.
-    # Random ids for the new lines from one read of the system's random source (uuid4 reads it per id).
-    random = os.urandom(16 * len(members))
     with streamed_insert(PayLine, names, json_text=("parts", "warnings")) as write:
-        for n, e in enumerate(members):
+        for e in members:
             digest = digests[e.id]
             count += 1
             before = old.pop(e.id, None)
@@ -682,16 +681,17 @@ def _write_lines(
             flagged += 1 if outcome.warnings else 0
             values = _figures(e, inputs, outcome)
             if before is None:
-                row = blank.copy()
+                new = blank.copy()
                 for index, name in set_figures:
-                    row[index] = values[name]
-                row[at_parts] = orjson.dumps(values["parts"]).decode()
-                row[at_warnings] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
-                row[at_digest] = digest
-                row[at_public_id] = uuid.UUID(bytes=random[16 * n : 16 * n + 16], version=4)
-                row[at_employment] = e.id
-                row[at_worker] = e.worker_id
-                write(row)
+                    new[index] = values[name]
+                new[at_parts] = orjson.dumps(values["parts"]).decode()
+                new[at_warnings] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
+                new[at_digest] = digest
+                # time-ordered (as the gate ingest's events): appended to the end of the unique index
+                new[at_public_id] = time_ordered_uuid_text()
+                new[at_employment] = e.id
+                new[at_worker] = e.worker_id
+                write(new)
                 if not created:  # a new sheet's diff is not kept (nothing was there before)
                     diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
                 result.lines_added += 1
