@@ -10,11 +10,12 @@ import datetime as dt
 import gc
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from django.conf import settings
 from django.db import connections, models, router
+from psycopg.adapt import PyFormat, Transformer
 
 # Column types whose Python value is already what the database driver takes (see insert_rows).
 _DRIVER_READY = {
@@ -153,12 +154,18 @@ def insert_values(model: type[models.Model], attnames: Sequence[str], rows: Iter
 
 @contextlib.contextmanager
 def streamed_insert(
-    model: type[models.Model], attnames: Sequence[str], *, json_text: Collection[str] = ()
+    model: type[models.Model],
+    attnames: Sequence[str],
+    *,
+    json_text: Collection[str] = (),
+    same: Mapping[str, Any] | None = None,
 ) -> Iterator[Callable[[Sequence[Any]], None]]:
     """Like :func:`insert_values`, but rows are handed over one at a time, as they are made:
     ``with streamed_insert(Model, names) as write: write(row)``. The JSON columns named in ``json_text``
     are given as JSON text already (what the JSON field would write: a hot path can reuse one text for
-    the common value instead of encoding it per row).
+    the common value instead of encoding it per row). ``same`` gives the columns that hold one value in
+    every row (a batch's time stamps, a parent's key, defaults), by attname, once: the rows leave them out,
+    and each is converted (on PostgreSQL, made into its text by psycopg) once instead of once a row.
 
     On PostgreSQL each row goes into a COPY, opened on the first row (a block that writes none sends
     nothing), as soon as it is written, so the server parses and indexes the first rows while Python is
@@ -167,34 +174,55 @@ def streamed_insert(
     COPY (and the caller's transaction rolls back)."""
     connection = connections[router.db_for_write(model)]
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    same = dict(same or {})
+    if set(same) & set(attnames):
+        raise ValueError(f"given in every row and once for all: {sorted(set(same) & set(attnames))}")
     fields = [by_attname[name] for name in attnames]
     for name in json_text:
         if by_attname[name].get_internal_type() != "JSONField":
             raise ValueError(f"{name} is not a JSON column")
-    converters = [
-        (index, c)
-        for index, f in enumerate(fields)
-        if f.attname not in json_text and (c := converter(f, connection)) is not None
-    ]
+
+    def converted(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+        return None if f.attname in json_text else converter(f, connection)
+
+    converters = [(index, c) for index, f in enumerate(fields) if (c := converted(f)) is not None]
+    tail_fields = [by_attname[name] for name in same]
+    tail = []
+    for f, value in zip(tail_fields, same.values(), strict=True):
+        convert = converted(f)
+        tail.append(convert(value) if convert is not None and value is not None else value)
     if connection.vendor != "postgresql":
         collected: list[Sequence[Any]] = []
         yield collected.append
         if collected:
             with connection.cursor() as cursor:
-                _write(connection, cursor, model, fields, [_converted(row, converters) for row in collected])
+                _write(
+                    connection,
+                    cursor,
+                    model,
+                    fields + tail_fields,
+                    [[*_converted(row, converters), *tail] for row in collected],
+                )
         return
     quote = connection.ops.quote_name
-    names = ", ".join(quote(_column(f)) for f in fields)
+    names = ", ".join(quote(_column(f)) for f in fields + tail_fields)
     sql = f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN"  # noqa: S608 - names from the model
     with contextlib.ExitStack() as stack:
         write_row: Callable[[Sequence[Any]], None] | None = None
+        tail_text: list[Any] = []
 
         def write(row: Sequence[Any]) -> None:
             nonlocal write_row
             if write_row is None:
                 cursor = stack.enter_context(connection.cursor())
-                write_row = stack.enter_context(cursor.cursor.copy(sql)).write_row
-            write_row(_converted(row, converters))
+                copy = stack.enter_context(cursor.cursor.copy(sql))
+                write_row = copy.write_row
+                # Each value given once, as the text psycopg would send for it in every row.
+                transformer = Transformer(cursor.cursor)
+                for value in tail:
+                    text = None if value is None else transformer.get_dumper(value, PyFormat.TEXT).dump(value)
+                    tail_text.append(None if text is None else bytes(text).decode())
+            write_row([*_converted(row, converters), *tail_text])
 
         yield write
 

@@ -501,6 +501,7 @@ def _line_digest(e: _Emp, inputs: _Inputs) -> str:
 # What a line says: when its inputs digest differs (the inputs changed, or the digest's own form changed
 # with an upgrade), the line is recomputed, and it has changed only when one of these differs.
 _FIGURES = ("pay_type", "days", "hours", "overtime_hours", "gross", "deductions", "net", "parts", "warnings")
+_PLAIN_FIGURES = _FIGURES[:-2]  # all but the JSON ones
 
 
 def _figures(e: _Emp, inputs: _Inputs, outcome: calc.PayResult | None = None) -> dict[str, Any]:
@@ -648,22 +649,22 @@ def _write_lines(
             pk__in=[row[1] for e, row in old.items() if e in digests and row[2] != digests[e]]
         ).values_list("pk", *_FIGURES)
     }
-    # A new line's columns (every one but the key), each from the field's own default unless set below.
-    template = {f.attname: f.get_default() for f in PayLine._meta.concrete_fields if not f.primary_key}
-    names = list(template)
-    template.update(created_at=now, updated_at=now, sheet_id=sheet.pk)
-    blank = list(template.values())
-    at = {name: n for n, name in enumerate(names)}
-    set_figures = [(at[name], name) for name in _FIGURES if name not in ("parts", "warnings")]
-    at_parts, at_warnings, at_digest = at["parts"], at["warnings"], at["inputs_digest"]
-    at_public_id, at_employment, at_worker = at["public_id"], at["employment_id"], at["worker_id"]
+    # A new line's own columns; every other (but the key) is the same on each: the sheet, the time, and
+    # each field's default (not confirmed, no dispute).
+    names = ["public_id", "employment_id", "worker_id", *_PLAIN_FIGURES, "parts", "warnings", "inputs_digest"]
+    same = {
+        f.attname: f.get_default()
+        for f in PayLine._meta.concrete_fields
+        if not f.primary_key and f.attname not in names
+    }
+    same.update(created_at=now, updated_at=now, sheet_id=sheet.pk)
     changed: dict[int, dict[str, Any]] = {}
     refreshed: dict[int, str] = {}  # the same figures from a digest of another form: the digest is updated
     gross = deductions = Decimal("0.00")
     count = flagged = 0
     # New lines stream into the table as they are computed (a COPY on PostgreSQL); nothing else may
     # touch the database inside this block.
-    with streamed_insert(PayLine, names, json_text=("parts", "warnings")) as write:
+    with streamed_insert(PayLine, names, json_text=("parts", "warnings"), same=same) as write:
         for e in members:
             digest = digests[e.id]
             count += 1
@@ -681,17 +682,18 @@ def _write_lines(
             flagged += 1 if outcome.warnings else 0
             values = _figures(e, inputs, outcome)
             if before is None:
-                new = blank.copy()
-                for index, name in set_figures:
-                    new[index] = values[name]
-                new[at_parts] = orjson.dumps(values["parts"]).decode()
-                new[at_warnings] = orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]"
-                new[at_digest] = digest
-                # time-ordered (as the gate ingest's events): appended to the end of the unique index
-                new[at_public_id] = time_ordered_uuid_text()
-                new[at_employment] = e.id
-                new[at_worker] = e.worker_id
-                write(new)
+                write(
+                    [
+                        # time-ordered (as the gate ingest's events): appended to the end of the unique index
+                        time_ordered_uuid_text(),
+                        e.id,
+                        e.worker_id,
+                        *[values[name] for name in _PLAIN_FIGURES],
+                        orjson.dumps(values["parts"]).decode(),
+                        orjson.dumps(values["warnings"]).decode() if outcome.warnings else "[]",
+                        digest,
+                    ]
+                )
                 if not created:  # a new sheet's diff is not kept (nothing was there before)
                     diff["added"].append({"employment": e.id, "worker": e.worker_id, "net": str(outcome.net)})
                 result.lines_added += 1

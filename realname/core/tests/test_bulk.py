@@ -98,3 +98,71 @@ def test_paused_gc_resumes_the_collector_as_it_was() -> None:
         assert not gc.isenabled()  # it was off before: it stays off
     finally:
         gc.enable()
+
+
+def test_a_streamed_insert_takes_the_columns_every_row_shares_once() -> None:
+    """``same``: values given once for every row (a time stamp, keys, a decimal, a boolean, JSON text, a
+    null) are stored as if each row had carried them."""
+    from decimal import Decimal
+
+    from realname.attendance.days import DayRecord
+
+    at = timezone.now().replace(microsecond=123456)
+    same = {
+        "project_id": 7,
+        "worker_id": 9,
+        "day_kind": "workday",
+        "hours": Decimal("7.25"),
+        "overtime_hours": Decimal("0.00"),
+        "overtime_kind": "workday",
+        "statuses": '["late", "half_day"]',
+        "intervals": "[]",
+        "areas": "[]",
+        "reasons": "[]",
+        "event_ids": "[]",
+        "auto_clock_out": True,
+        "fatigue": False,
+        "first_in": None,
+        "computed_at": at,
+    }
+    json_text = ("statuses", "intervals", "areas", "reasons", "event_ids")
+    with bulk.streamed_insert(
+        DayRecord, ["employment_id", "work_date"], json_text=json_text, same=same
+    ) as write:
+        for n in range(3):
+            write([100 + n, START + dt.timedelta(days=n)])
+    stored = list(
+        DayRecord.objects.order_by("employment_id").values_list(
+            "employment_id",
+            "work_date",
+            "project_id",
+            "worker_id",
+            "hours",
+            "statuses",
+            "auto_clock_out",
+            "fatigue",
+            "first_in",
+            "computed_at",
+        )
+    )
+    assert stored == [
+        (
+            100 + n,
+            START + dt.timedelta(days=n),
+            7,
+            9,
+            Decimal("7.25"),
+            ["late", "half_day"],
+            True,
+            False,
+            None,
+            at,
+        )
+        for n in range(3)
+    ]
+
+    with (
+        pytest.raises(ValueError, match="every row and once"),
+        bulk.streamed_insert(DayRecord, ["employment_id", "work_date", "hours"], same=same),
+    ):
+        pass
