@@ -634,12 +634,16 @@ def _write_lines(
     now, without the lines added) and the sheet's totals."""
     from realname.core.bulk import streamed_insert
 
-    old = {
-        row[0]: row
-        for row in PayLine.objects.filter(sheet=sheet).values_list(
-            "employment_id", "pk", "inputs_digest", "gross", "deductions", "net", "warnings", "worker_id"
-        )
-    }
+    old = (
+        {}  # a sheet made just now has no lines yet
+        if created
+        else {
+            row[0]: row
+            for row in PayLine.objects.filter(sheet=sheet).values_list(
+                "employment_id", "pk", "inputs_digest", "gross", "deductions", "net", "warnings", "worker_id"
+            )
+        }
+    )
     diff: dict[str, Any] = {"added": [], "removed": [], "changed": [], "unchanged": 0}
     digests = {e.id: _line_digest(e, inputs) for e in members}
     # Lines whose digest differs are recomputed; their stored figures tell whether anything changed.
