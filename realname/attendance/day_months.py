@@ -29,7 +29,6 @@ for a database restored with triggers disabled, for instance.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, Final
 
 from realname.core import db_triggers
@@ -266,17 +265,3 @@ def rebuild(connection: Any) -> int:
         cursor.execute(f"INSERT INTO {TABLE} ({_columns()}) {summed_up(connection)}")  # noqa: S608
         cursor.execute(f"SELECT COUNT(*) FROM {TABLE}")  # noqa: S608 - our own constant
         return int(cursor.fetchone()[0])
-
-
-def installed(connection: Any) -> Sequence[str]:
-    """The names of the triggers of this module that the database has."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal", [SOURCE]
-            )
-        else:
-            cursor.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [SOURCE]
-            )
-        return sorted(row[0] for row in cursor.fetchall() if row[0].startswith("attendance_day_month_"))
