@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from realname.attendance import day_months
 from realname.attendance.days import DayRecord, DayRecordMonth
+from realname.core import bulk
 from realname.core.bulk import streamed_insert
 from realname.testing import World
 from realname.workers.models import Employment
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.django_db
 
 OCT = dt.date(2026, 10, 1)
 NOV = dt.date(2026, 11, 1)
+DEC = dt.date(2026, 12, 1)
 
 
 def stored() -> dict[tuple[Any, ...], tuple[Any, ...]]:
@@ -200,6 +202,28 @@ def test_the_month_rows_follow_every_kind_of_write(emps: tuple[Employment, ...])
     before = stored()
     DayRecord.objects.filter(employment=a).update(computed_at=timezone.now())
     assert stored() == before
+    # The day computation's upsert (INSERT … ON CONFLICT DO UPDATE), small and large (on PostgreSQL the
+    # large one goes through COPY into a scratch table): some rows new, some changed.
+    for count in (4, bulk._COPY_UPSERT_FROM + 10):
+        rows = []
+        for n in range(count):
+            emp, day = (
+                (a, DEC + dt.timedelta(days=n % 28)) if n < 28 else (b, OCT + dt.timedelta(days=n % 31))
+            )
+            r = record(emp, day, **rng.choice(shapes))
+            row = {
+                f.attname: getattr(r, f.attname) for f in DayRecord._meta.concrete_fields if not f.primary_key
+            }
+            rows.append(row)
+        unique = {(row["employment_id"], row["work_date"]): row for row in rows}
+        bulk.upsert_rows(
+            DayRecord,
+            list(unique.values()),
+            timezone.now(),
+            unique_fields=["employment_id", "work_date"],
+            update_fields=["day_kind", "hours", "overtime_hours", "overtime_kind", "statuses"],
+        )
+        assert_kept()
     # A record moved to another month and to another employment (never done, but kept right).
     moved = DayRecord.objects.get(employment=a, work_date=NOV)
     moved.work_date = NOV + dt.timedelta(days=20)
