@@ -13,6 +13,8 @@ from typing import Any, Protocol
 
 from django.utils.translation import gettext as _
 
+from realname.core.text import listed
+
 # Fields an export column may show. No ID number, masked or not: a masked one is useless to the bank and a
 # full one is not to leave the platform in a payment file (docs/bank.md).
 EXPORT_FIELDS = (
@@ -149,7 +151,7 @@ def build_layout(
     if encoding not in ENCODINGS:
         errors.setdefault("encoding", []).append(
             _("不支持的编码“%(value)s”，可选：%(choices)s")
-            % {"value": encoding, "choices": "、".join(ENCODINGS)}
+            % {"value": encoding, "choices": listed(ENCODINGS)}
         )
     if delimiter not in DELIMITERS:
         errors.setdefault("delimiter", []).append(_("分隔符只能是逗号、分号、制表符或竖线"))
@@ -178,7 +180,7 @@ def build_layout(
     both = {value.casefold() for value in paid} & {value.casefold() for value in failed}
     if both:
         errors["return_failed_values"].append(
-            _("状态值不能既表示成功又表示失败：%(values)s") % {"values": "、".join(sorted(both))}
+            _("状态值不能既表示成功又表示失败：%(values)s") % {"values": listed(sorted(both))}
         )
     if not failed and not return_other_status_failed:
         errors["return_failed_values"].append(_("请列出表示失败的状态值，或勾选“其他状态均视为失败”"))
@@ -217,14 +219,14 @@ def _export_columns(data: Any, errors: list[str]) -> list[Column]:
         if unknown:
             errors.append(
                 _("%(where)s有未知的键：%(keys)s")
-                % {"where": where, "keys": "、".join(sorted(map(str, unknown)))}
+                % {"where": where, "keys": listed(sorted(map(str, unknown)))}
             )
         field = item.get("field")
         title = item.get("title")
         if field not in EXPORT_FIELDS:
             errors.append(
                 _("%(where)s的字段“%(field)s”不可用，可选：%(choices)s")
-                % {"where": where, "field": field, "choices": "、".join(EXPORT_FIELDS)}
+                % {"where": where, "field": field, "choices": listed(EXPORT_FIELDS)}
             )
             continue
         if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
@@ -248,7 +250,7 @@ def _export_columns(data: Any, errors: list[str]) -> list[Column]:
         columns.append(Column(field=field, title=title, value=value if field == "constant" else ""))
     missing = [field for field in REQUIRED_EXPORT_FIELDS if field not in fields]
     if missing and not errors:
-        errors.append(_("导出列缺少必需字段：%(fields)s") % {"fields": "、".join(missing)})
+        errors.append(_("导出列缺少必需字段：%(fields)s") % {"fields": listed(missing)})
     return columns
 
 
@@ -262,7 +264,7 @@ def _return_columns(data: Any, errors: list[str]) -> dict[str, str | int]:
         if field not in RETURN_FIELDS:
             errors.append(
                 _("回盘字段“%(field)s”不可用，可选：%(choices)s")
-                % {"field": field, "choices": "、".join(RETURN_FIELDS)}
+                % {"field": field, "choices": listed(RETURN_FIELDS)}
             )
             continue
         if isinstance(where, str) and where.strip() and len(where.strip()) <= MAX_TITLE:
@@ -281,7 +283,7 @@ def _return_columns(data: Any, errors: list[str]) -> dict[str, str | int]:
         mapping[field] = key
     missing = [field for field in REQUIRED_RETURN_FIELDS if field not in data]
     if missing:
-        errors.append(_("回盘列映射缺少必需字段：%(fields)s") % {"fields": "、".join(missing)})
+        errors.append(_("回盘列映射缺少必需字段：%(fields)s") % {"fields": listed(missing)})
     return mapping
 
 

@@ -26,6 +26,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from realname.bank.layouts import BankFileError, LayoutSource, LayoutSpec, ReturnMapping, spec_of
 from realname.core.masking import mask_bank_card
+from realname.core.text import listed
 
 CENT = Decimal("0.01")
 MAX_ERRORS = 50
@@ -155,7 +156,7 @@ def _read_rows(rows: list[tuple[Cell, ...]], mapping: ReturnMapping) -> list[Ret
                     % {
                         "row": mapping.header_rows,
                         "title": title,
-                        "found": "、".join(found for found in header if found) or _("空"),
+                        "found": listed(found for found in header if found) or _("空"),
                     }
                 )
             elif len(positions) > 1:
@@ -181,8 +182,8 @@ def _read_rows(rows: list[tuple[Cell, ...]], mapping: ReturnMapping) -> list[Ret
         return row[index]
 
     result: list[ReturnRow] = []
-    paid_values = "、".join(mapping.paid_values)
-    failed_values = "、".join(mapping.failed_values) or _("（其他状态）")
+    paid_values = listed(mapping.paid_values)
+    failed_values = listed(mapping.failed_values) or _("（其他状态）")
     if mapping.failed_values and mapping.other_status_failed:
         failed_values += _("及其他状态")
     for number, row in body:

@@ -46,6 +46,7 @@ from realname.bank.models import (
 from realname.core import audit
 from realname.core.masking import mask_bank_card
 from realname.core.models import AuditAction
+from realname.core.text import listed
 from realname.orgs.models import GENERAL_CONTRACTOR, Project
 from realname.payroll import services as payroll
 from realname.payroll.models import PayLine, PaySheet, SheetStatus
@@ -170,7 +171,7 @@ def _card_problems(pairs: Sequence[tuple[PayLine, BankAccount | None]]) -> list[
                     "%(name)s：工资卡 %(card)s 同时登记为%(others)s的工资卡。工资只能发到工人本人的卡，"
                     "不能发到班组长或他人的卡，请先更正本人的工资卡"
                 )
-                % {"name": name, "card": account.card_number_masked, "others": "、".join(others)}
+                % {"name": name, "card": account.card_number_masked, "others": listed(others)}
             )
     return problems
 

@@ -40,6 +40,7 @@ from typing import Any, Final, Literal, NamedTuple
 from django.utils.translation import gettext, gettext_noop
 
 from realname.attendance.calendar import DayKind
+from realname.core.text import month_days
 
 PayType = Literal["daily", "monthly", "hourly", "piece"]
 OvertimeKind = Literal["workday", "rest_day", "holiday"]
@@ -436,6 +437,9 @@ def render(code: str, params: Mapping[str, str]) -> str:
     direction = key.split(".", 1)[0]
     if direction in ITEM_KINDS and values.get("kind") in ITEM_KINDS[direction]:
         values["kind"] = gettext(ITEM_KINDS[direction][values["kind"]])
+    for name in ("dates", "span"):  # stored as 10月1日、10月2日 (see _dates_text): shown in the language
+        if name in values:
+            values[name] = month_days(values[name])
     try:
         return gettext(template).format(**values).strip()
     except (KeyError, IndexError):
@@ -443,6 +447,8 @@ def render(code: str, params: Mapping[str, str]) -> str:
 
 
 def _dates_text(dates: Iterable[date]) -> str:
+    # Stored with the line in this one form (a line's figures do not change with the reader's language);
+    # render() shows it in the active language (realname.core.text.month_days).
     return "、".join(f"{d.month}月{d.day}日" for d in sorted(dates))
 
 

@@ -22,7 +22,7 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_noop
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -34,6 +34,7 @@ from realname.accounts.scope import restrict
 from realname.bank.selectors import PaymentStatus, payment_status
 from realname.core import audit
 from realname.core.models import AuditAction
+from realname.core.text import chinese
 from realname.payroll import calc
 from realname.payroll.models import ConfirmVia, LineStatus, PayLine, PayPeriod, PaySheet, SheetStatus
 
@@ -75,14 +76,19 @@ class PartText:
 
 
 def dates_text(iso_dates: Iterable[str]) -> str:
-    """``["2026-10-08", "2026-10-09", "2026-11-02"]`` → ``10月8、9日；11月2日``."""
+    """``["2026-10-08", "2026-10-09", "2026-11-02"]`` → ``10月8、9日；11月2日``, in English
+    ``Oct 8, 9; Nov 2``."""
     by_month: dict[tuple[int, int], list[int]] = {}
     for text in sorted(iso_dates):
         day = dt.date.fromisoformat(text)
         by_month.setdefault((day.year, day.month), []).append(day.day)
-    return "；".join(
-        gettext("%(m)d月%(d)s日") % {"m": month, "d": "、".join(str(n) for n in days)}
-        for (_year, month), days in by_month.items()
+    if chinese():
+        return "；".join(
+            f"{month}月{'、'.join(str(n) for n in days)}日" for (_year, month), days in by_month.items()
+        )
+    return "; ".join(
+        f"{formats.date_format(dt.date(year, month, 1), 'M')} {', '.join(str(n) for n in days)}"
+        for (year, month), days in by_month.items()
     )
 
 

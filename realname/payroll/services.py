@@ -44,6 +44,7 @@ from realname.core import audit
 from realname.core.bulk import paused_gc
 from realname.core.ids import time_ordered_uuid_text
 from realname.core.models import AuditAction
+from realname.core.text import listed
 from realname.orgs.models import GENERAL_CONTRACTOR, Participant, Project, Team
 from realname.payroll import calc
 from realname.payroll.models import (
@@ -580,7 +581,7 @@ def _refuse_stale(sheet: PaySheet, action: str) -> None:
     if names:
         raise ValidationError(
             _("自上次计算以来，%(names)s 的考勤、增减项或合同有变化；请%(action)s")
-            % {"names": "、".join(names[:10]), "action": action}
+            % {"names": listed(names[:10]), "action": action}
         )
 
 

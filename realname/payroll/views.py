@@ -25,6 +25,7 @@ from realname.accounts.roles import Perm
 from realname.accounts.scope import has_perm, restrict
 from realname.core.forms import add_service_errors
 from realname.core.pages import paginate, require, scoped_get
+from realname.core.text import listed
 from realname.orgs.models import Project
 from realname.payroll import calc, selectors, services
 from realname.payroll.forms import DepositForm, DisputeForm, ItemForm, NoteForm, PeriodForm, PieceForm
@@ -159,7 +160,7 @@ def period_generate(request: HttpRequest, public_id: UUID) -> HttpResponse:
                     "%(names)s 本月应在上述已确认或审核的工资表上（如月中调入该班组），目前不在任何工资表上："
                     "请将该表退回草稿后重新计算"
                 )
-                % {"names": "、".join(result.left_out)},
+                % {"names": listed(result.left_out)},
             )
     return redirect("payroll:period_detail", public_id=period.public_id)
 

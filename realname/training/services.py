@@ -29,6 +29,7 @@ from realname.core.audit import diff, snapshot
 from realname.core.context import current_actor
 from realname.core.models import AuditAction, AuditEntry
 from realname.core.services import create_row, delete_row, update_row
+from realname.core.text import listed
 from realname.orgs.models import Company, Project, Team
 from realname.training.models import (
     Course,
@@ -82,7 +83,7 @@ def check_upload(upload: Any, allowed: Sequence[str], *, field: str) -> Any:
         return upload
     extension = (upload.name or "").rsplit(".", 1)[-1].lower()
     if extension not in allowed:
-        raise ValidationError({field: _("只能上传以下格式的文件：%(types)s") % {"types": "、".join(allowed)}})
+        raise ValidationError({field: _("只能上传以下格式的文件：%(types)s") % {"types": listed(allowed)}})
     limit = MAX_VIDEO_BYTES if extension in VIDEO_TYPES else MAX_UPLOAD_BYTES
     if (upload.size or 0) > limit:
         raise ValidationError({field: _("文件过大（不超过 %(mb)d MB）") % {"mb": limit // (1024 * 1024)}})

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from realname.core import dictionaries
 from realname.core.forms import DATE, ServiceForm
+from realname.core.text import listed
 from realname.orgs.models import Participant, Project, Team
 from realname.workers.models import Contract, Employment, EmploymentStatus, PayType, Worker
 from realname.workers.services import PERSON_DETAIL_FIELDS
@@ -47,7 +48,7 @@ def clean_upload(upload: Any, allowed: tuple[str, ...]) -> Any:
         return upload
     extension = (upload.name or "").rsplit(".", 1)[-1].lower()
     if extension not in allowed:
-        raise ValidationError(gettext("只能上传以下格式的文件：%(types)s") % {"types": "、".join(allowed)})
+        raise ValidationError(gettext("只能上传以下格式的文件：%(types)s") % {"types": listed(allowed)})
     if (upload.size or 0) > MAX_UPLOAD_BYTES:
         raise ValidationError(gettext("文件不能超过 10 MB"))
     head = upload.read(8)

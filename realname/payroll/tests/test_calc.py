@@ -547,3 +547,22 @@ def test_a_monthly_salary_at_the_minimum_is_not_below_it_in_a_long_month() -> No
         minimum_monthly=D("2690"),
     )
     assert result.warning_codes() == ("below_minimum",)
+
+
+def test_a_message_shows_its_stored_dates_in_the_readers_language() -> None:
+    """Dates are stored with a line in one form (10月1日、10月2日); the English interface shows them in
+    English, and the pay slip's days too."""
+    from django.utils import translation
+
+    from realname.payroll.exports import dates_text
+
+    params = {"dates": calc._dates_text([date(2026, 10, 2), date(2026, 10, 1)])}
+    assert params["dates"] == "10月1日、10月2日"
+    assert "10月1日、10月2日" in calc.render("unpaid_missing_punch", params)
+    span = {"salary": "6000.00", "days": "10", "day_rate": "275.86", "span": "10月19日—10月31日"}
+    with translation.override("en"):
+        message = calc.render("unpaid_missing_punch", params)
+        assert "October 1, October 2" in message and "月" not in message
+        assert "October 19 – October 31" in calc.render("base.monthly_partial", span)
+        assert dates_text(["2026-10-08", "2026-10-09", "2026-11-02"]) == "Oct 8, 9; Nov 2"
+    assert dates_text(["2026-10-08", "2026-10-09", "2026-11-02"]) == "10月8、9日；11月2日"
