@@ -771,8 +771,9 @@ def _overtime(t: Terms, m: Month, a: Attendance) -> list[Part]:
             _BASES.clear()
     base, base_rate, base_text = known
     out: list[Part] = []
-    for (code, percent, factor), (_kind, mask, hours) in zip(_OVERTIME_PARTS, a.overtime(), strict=True):
+    for kind, mask, hours in a.overtime():
         if mask:
+            code, percent, factor = _OVERTIME_PARTS[kind]
             out.append(
                 Part(
                     code,
@@ -789,9 +790,7 @@ def _overtime(t: Terms, m: Month, a: Attendance) -> list[Part]:
     return out
 
 
-# Each kind's part code, percent and multiplier, in Attendance.overtime()'s order (× 1.5 rounds as × 150
-# ÷ 100 did: dividing by 100 is exact).
-_OVERTIME_PARTS: Final = tuple(
-    (f"overtime.{kind}", OVERTIME_PERCENT[kind], Decimal(OVERTIME_PERCENT[kind]) / 100)
-    for kind in ("workday", "rest_day", "holiday")
-)
+# Each kind's part code, percent and multiplier (× 1.5 rounds as × 150 ÷ 100 did: dividing by 100 is exact).
+_OVERTIME_PARTS: Final = {
+    kind: (f"overtime.{kind}", percent, Decimal(percent) / 100) for kind, percent in OVERTIME_PERCENT.items()
+}
