@@ -169,8 +169,9 @@ def _same(value: Any, stored: Any) -> bool:
     return bool(value == stored)
 
 
-# A new DayRecord's columns in the order _new_row gives them: the key, the computed fields, the time.
-_NEW_FIELDS: tuple[str, ...] = ("employment_id", "work_date", *COMPUTED_FIELDS, "computed_at")
+# A new DayRecord's columns in the order _new_row gives them: the key and the computed fields (the time,
+# the same on every row of a batch, is given once: streamed_insert's same).
+_NEW_FIELDS: tuple[str, ...] = ("employment_id", "work_date", *COMPUTED_FIELDS)
 # The JSON columns, which a new row gives as JSON text (streamed_insert's json_text).
 _JSON_COLUMNS: tuple[str, ...] = ("intervals", "areas", "statuses", "reasons", "event_ids")
 
@@ -187,12 +188,11 @@ def _new_row(
     employment: Employment,
     day: dt.date,
     result: day_rules.DayResult,
-    stamp: Any,
     *,
     as_text: bool,
 ) -> tuple[Any, ...]:
     """A new DayRecord as streamed_insert takes it: the columns of _NEW_FIELDS, JSON columns as JSON text
-    (the same values _payload gives). ``stamp`` is the computed_at value.
+    (the same values _payload gives).
 
     With ``as_text`` (PostgreSQL, whose COPY reads every value as text anyway) the date, the instants and
     the hours go as their ISO-8601 / decimal text too: the texts the intervals quote are reused for the
@@ -235,7 +235,6 @@ def _new_row(
         result.auto_clock_out,
         result.fatigue,
         _json(result.source_ids),
-        stamp,
     )
 
 
@@ -355,8 +354,9 @@ def _recompute_chunk(
     # a duplicate all the same). upsert_rows would route them through ON CONFLICT after the whole chunk,
     # and adapt each value as the Django field does: for a month of days, as much work as computing them.
     as_text = connection.vendor == "postgresql"
-    stamp = now.isoformat() if as_text else now
-    with streamed_insert(DayRecord, _NEW_FIELDS, json_text=_JSON_COLUMNS) as copy_new:
+    with streamed_insert(
+        DayRecord, _NEW_FIELDS, json_text=_JSON_COLUMNS, same={"computed_at": now}
+    ) as copy_new:
         for employment_id, employment in employments.items():
             rules = rules_of[employment_id]
             for day in sorted(wanted[employment_id]):
@@ -371,7 +371,7 @@ def _recompute_chunk(
                 result = day_rules.compute_day_rows(day, day_events, rules, tz, kinds[day])
                 if existing is None:
                     created += 1
-                    copy_new(_new_row(employment, day, result, stamp, as_text=as_text))
+                    copy_new(_new_row(employment, day, result, as_text=as_text))
                     continue
                 values = _payload(result, employment)
                 if _unchanged(values, existing):

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from realname.attendance import daycalc, services
 from realname.attendance.days import DEFAULT_DAY_RULES, AttendanceRules, DayRecord, HolidayOverride
@@ -169,6 +170,19 @@ def test_a_workday_without_punches_is_absent_and_a_saturday_a_rest_day(site: Sit
 
 
 # --- idempotent and exact -------------------------------------------------------------------------------
+
+
+def test_a_new_day_is_stamped_with_the_time_it_was_computed(site: Site) -> None:
+    # (new days go in by COPY on PostgreSQL, the time given once for the batch)
+    punch(site, site.a, MONDAY, "08:00", "01")
+    punch(site, site.b, MONDAY, "08:05", "01")
+    start = timezone.now()
+    result = daycalc.recompute_project_days(
+        project=site.world.p1, dates=[MONDAY], employments=[site.a, site.b]
+    )
+    assert result.created == 2
+    stamps = {record(emp, MONDAY).computed_at for emp in (site.a, site.b)}
+    assert len(stamps) == 1 and start <= stamps.pop() <= timezone.now()
 
 
 def test_recomputing_unchanged_input_writes_nothing(site: Site) -> None:
@@ -468,18 +482,16 @@ def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site, as_
     ]
     result = compute_day(MONDAY, punches, DEFAULT_DAY_RULES, TZ, "workday")
     values = daycalc._payload(result, site.a)
-    now = dt.datetime.now(dt.UTC)
-    stamp = now.isoformat() if as_text else now
 
     row = dict(
         zip(
             daycalc._NEW_FIELDS,
-            daycalc._new_row(site.a, MONDAY, result, stamp, as_text=as_text),
+            daycalc._new_row(site.a, MONDAY, result, as_text=as_text),
             strict=True,
         )
     )
 
-    read: dict[str, Any] = {"work_date": dt.date.fromisoformat, "computed_at": dt.datetime.fromisoformat}
+    read: dict[str, Any] = {"work_date": dt.date.fromisoformat}
     if as_text:
         read |= {"first_in": dt.datetime.fromisoformat, "last_out": dt.datetime.fromisoformat}
         read |= {"hours": Decimal, "overtime_hours": Decimal}
@@ -489,7 +501,7 @@ def test_a_new_row_sent_by_copy_holds_the_values_the_fields_hold(site: Site, as_
         sent = row[name]
         return read[name](sent) if as_text and name in read and sent is not None else sent
 
-    assert (row["employment_id"], back("work_date"), back("computed_at")) == (site.a.pk, MONDAY, now)
+    assert (row["employment_id"], back("work_date")) == (site.a.pk, MONDAY)
     assert values["areas"] == [area] and 'e"3' in values["event_ids"]
     assert values["first_in"] is not None and values["last_out"] is not None
     for name, value in values.items():
