@@ -378,8 +378,8 @@ def read_in_order(*queries: models.QuerySet[Any] | Query) -> Iterator[Iterator[l
     """Send every query at once and hand back each one's rows in turn:
     ``with read_in_order(q1, q2) as results: rows1 = next(results); rows2 = next(results)``.
 
-    On PostgreSQL the queries go out together in one pipeline, so the server runs the later ones while
-    the caller is still busy with the earlier rows — put the slow query last. A queryset's rows come as its
+    On PostgreSQL the queries go out together in one pipeline: the server runs them back to back, with one
+    round trip for all (psycopg reads every result in at the first ``next``). A queryset's rows come as its
     ``values_list`` would give them (Django's converters applied, so dates are dates on SQLite too); raw
     SQL's as the driver gives them. Nothing else may use the connection inside the block."""
     aliases = {router.db_for_read(q.model) if isinstance(q, models.QuerySet) else "default" for q in queries}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -282,8 +282,7 @@ def collect_inputs(
     pieces: dict[int, list[calc.Piece]] = defaultdict(list)
     items: dict[int, list[calc.Item]] = defaultdict(list)
     unit_labels = dict(PieceQuantity._meta.get_field("unit").flatchoices)
-    # Sent together; the month's summary (the slow one) last, so the database sums it up while the rows
-    # before it are turned into terms and inputs here.
+    # Sent together: one round trip for the five reads.
     with read_in_order(
         employments.values_list("id", "worker_id", "participant_id", "team_id", "entry_date", "exit_date"),
         contracts,
@@ -369,16 +368,7 @@ def estimate(period: PayPeriod) -> Decimal:
     emps, inputs = collect_inputs(period)
     total = Decimal("0.00")
     for e in emps.values():
-        total += calc.compute(
-            month=inputs.month,
-            employed_from=e.entry_date,
-            employed_to=e.exit_date,
-            terms=inputs.terms.get(e.id, []),
-            days=inputs.days.get(e.id, []),
-            pieces=inputs.pieces.get(e.id, []),
-            items=inputs.items.get(e.id, []),
-            minimum_monthly=inputs.minimum,
-        ).gross
+        total += _compute(e, inputs).gross
     return total
 
 
@@ -399,7 +389,6 @@ def generate(
         raise PermissionDenied(_("您不能为该项目编制工资"))
 
     emps, inputs = collect_inputs(period, participant_ids=allowed_ids)
-    terms, days, pieces, items = inputs.terms, inputs.days, inputs.pieces, inputs.items
     # Employments already on a sheet past the draft keep that line (no second line, no second payment).
     settled: set[int] = set(
         PayLine.objects.filter(sheet__period=period)
@@ -412,7 +401,7 @@ def generate(
     for e in emps.values():
         if e.id in settled:
             continue
-        if not (days.get(e.id) or pieces.get(e.id) or items.get(e.id) or _has_monthly(terms.get(e.id, []))):
+        if not _has_anything(e, inputs):
             continue
         groups[(e.participant_id, e.team_id or 0)].append(e)
 
@@ -553,14 +542,8 @@ def stale_workers(sheet: PaySheet) -> list[str]:
             continue
         line = lines.get(e.id)
         if line is None:
-            has_anything = (
-                inputs.days.get(e.id)
-                or inputs.pieces.get(e.id)
-                or inputs.items.get(e.id)
-                or _has_monthly(inputs.terms.get(e.id, []))
-            )
             if (
-                has_anything
+                _has_anything(e, inputs)
                 and not PayLine.objects.filter(sheet__period=sheet.period, employment_id=e.id)
                 .exclude(sheet__status__in=[SheetStatus.DRAFT, SheetStatus.SUPERSEDED])
                 .exclude(sheet=sheet)
@@ -585,8 +568,15 @@ def _refuse_stale(sheet: PaySheet, action: str) -> None:
         )
 
 
-def _has_monthly(terms: Sequence[calc.Terms]) -> bool:
-    return any(t.pay_type == "monthly" for t in terms)
+def _has_anything(e: _Emp, inputs: _Inputs) -> bool:
+    """Whether the employment has anything to pay or explain this month (so a line on a sheet): days,
+    piece quantities, additions or deductions, or a monthly salary (paid, or explained as not earned)."""
+    return bool(
+        inputs.days.get(e.id)
+        or inputs.pieces.get(e.id)
+        or inputs.items.get(e.id)
+        or any(t.pay_type == "monthly" for t in inputs.terms.get(e.id, ()))
+    )
 
 
 @dataclass(frozen=True)
